@@ -1,0 +1,10 @@
+"""latentspec: learn and use the latent space of generative models, scikit-learn style.
+
+LWGANEstimator estimates the intrinsic dimension of data and gives an encoder and a
+generator at that dimension.
+"""
+
+from ._version import __version__
+from .lwgan import LWGANEstimator
+
+__all__ = ["LWGANEstimator", "__version__"]

@@ -1,0 +1,84 @@
+"""Devices, seeding and moving PyTorch state between machines."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+__all__ = ["resolve_device", "seed_from", "state_to_bytes", "state_from_bytes"]
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn the ``device`` parameter into a :class:`torch.device`.
+
+    ``"auto"`` is the first CUDA device when there is one, else the CPU.
+
+    Raises
+    ------
+    ValueError
+        If the string names no device PyTorch knows, or a CUDA device is asked
+        for on a machine without one.
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a device PyTorch knows: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} asks for CUDA, but PyTorch sees no CUDA device here; "
+            "use device='auto' or 'cpu'"
+        )
+    return resolved
+
+
+def seed_from(random_state) -> int:
+    """An integer seed drawn from a scikit-learn ``random_state``.
+
+    An int gives the same seed every time; ``None`` a fresh one; a
+    ``RandomState`` advances, as in scikit-learn.
+    """
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def make_generator(seed: int, device: torch.device) -> torch.Generator:
+    """A private torch random generator on ``device`` (never the global one)."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+    return generator
+
+
+def state_to_bytes(module: torch.nn.Module) -> bytes:
+    """Serialise a module's state dict with every tensor moved to the CPU."""
+    buffer = io.BytesIO()
+    state = {key: value.detach().cpu() for key, value in module.state_dict().items()}
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def state_from_bytes(data: bytes, device: torch.device) -> dict[str, torch.Tensor]:
+    """Load a state dict saved by :func:`state_to_bytes` (or on any device) onto ``device``.
+
+    Loading uses ``weights_only=True``, so it runs no code from the payload, and
+    ``map_location``, so tensors saved from a GPU load on a CPU-only machine.
+    """
+    return torch.load(io.BytesIO(data), map_location=device, weights_only=True)
+
+
+def device_after_unpickling(fitted_on: str) -> torch.device:
+    """The device to place an unpickled model on: where it was, if that exists here."""
+    device = torch.device(fitted_on)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        warnings.warn(
+            f"this model was fitted on {fitted_on}, which this machine does not have; "
+            "it was loaded on the CPU",
+            UserWarning,
+            stacklevel=3,
+        )
+        return torch.device("cpu")
+    return device

@@ -1,0 +1,151 @@
+"""The LWGAN networks and their losses, independent of scikit-learn.
+
+:class:`LWGANModule` holds the encoder ``Q(x, r)``, the generator ``G(z)`` and the
+critic ``D(x, r)`` and computes the critic loss, the encoder/generator loss and the
+per-rank score of METHODS.md section 1 for batches whose rows may carry different
+ranks. The estimator in :mod:`latentspec.lwgan` drives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ._losses import gradient_penalty, imq_mmd, reconstruction_error
+from ._networks import ConditionedMLP, MLP, one_hot_codes, rank_masks, thermometer_codes
+
+__all__ = ["LWGANModule", "RankLayout"]
+
+
+@dataclass
+class RankLayout:
+    """Per-row rank codes of a batch, computed once and reused every step."""
+
+    ranks: torch.Tensor  # (n,) ints in 1..latent_dim
+    mask: torch.Tensor  # (n, latent_dim) latent mask
+    encoder_code: torch.Tensor  # (n, latent_dim) one-hot
+    critic_code: torch.Tensor  # (n, latent_dim) thermometer
+    groups: torch.Tensor  # (n, latent_dim) one-hot group membership for the MMD
+    _repeats: dict[int, RankLayout] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_ranks(cls, ranks: torch.Tensor, latent_dim: int) -> RankLayout:
+        one_hot = one_hot_codes(ranks, latent_dim)
+        return cls(
+            ranks=ranks,
+            mask=rank_masks(ranks, latent_dim),
+            encoder_code=one_hot,
+            critic_code=thermometer_codes(ranks, latent_dim),
+            groups=one_hot,
+        )
+
+    def repeated(self, times: int) -> RankLayout:
+        """The layout of ``times`` stacked copies of the batch (cached)."""
+        if times not in self._repeats:
+            latent_dim = self.mask.shape[1]
+            self._repeats[times] = RankLayout.from_ranks(self.ranks.repeat(times), latent_dim)
+        return self._repeats[times]
+
+
+class LWGANModule(nn.Module):
+    """Encoder, generator and critic of an LWGAN with ranks ``1..latent_dim``."""
+
+    def __init__(
+        self,
+        n_features: int,
+        latent_dim: int,
+        encoder_layers: tuple[int, ...],
+        generator_layers: tuple[int, ...],
+        critic_layers: tuple[int, ...],
+        activation: str,
+    ):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = ConditionedMLP(n_features, encoder_layers, latent_dim, latent_dim, activation)
+        self.generator = MLP(latent_dim, generator_layers, n_features, activation)
+        self.critic = ConditionedMLP(n_features, critic_layers, 1, latent_dim, activation)
+
+    # -- the three maps -------------------------------------------------------------
+    def encode(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:
+        return self.encoder(x, layout.encoder_code) * layout.mask
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generator(z)
+
+    def criticise(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:
+        return self.critic(x, layout.critic_code).squeeze(1)
+
+    # -- losses ---------------------------------------------------------------------
+    def critic_loss(
+        self,
+        reconstructed: torch.Tensor,
+        generated: torch.Tensor,
+        alpha: torch.Tensor,
+        layout: RankLayout,
+        lambda_gp: float,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Critic loss ``-(mean D(G(Q(x))) - mean D(G(z))) + lambda_gp * GP``.
+
+        ``reconstructed`` and ``generated`` are computed with the encoder and
+        generator frozen; the penalty is taken on points between them.
+        """
+        n = reconstructed.shape[0]
+        between = (generated + alpha * (reconstructed - generated)).requires_grad_(True)
+        out = self.criticise(torch.cat([reconstructed, generated, between]), layout.repeated(3))
+        gap = out[:n].mean() - out[n : 2 * n].mean()
+        penalty = gradient_penalty(out[2 * n :], between).mean()
+        return -gap + lambda_gp * penalty, gap.detach(), penalty.detach()
+
+    def generator_loss(
+        self,
+        x: torch.Tensor,
+        z: torch.Tensor,
+        prior: torch.Tensor,
+        layout: RankLayout,
+        lambda_mmd: float,
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Encoder/generator loss: reconstruction + critic gap + lambda_mmd * MMD."""
+        n = x.shape[0]
+        codes = self.encode(x, layout)
+        out = self.generate(torch.cat([codes, z * layout.mask]))
+        reconstructed, generated = out[:n], out[n:]
+        critic = self.criticise(out, layout.repeated(2))
+        gap = critic[:n].mean() - critic[n:].mean()
+        recon = reconstruction_error(x, reconstructed).mean()
+        loss = recon + gap
+        mmd = torch.zeros((), device=x.device)
+        if lambda_mmd > 0:
+            mmd = imq_mmd(codes, prior * layout.mask, layout.groups, self.latent_dim)
+            mmd = mmd[layout.groups.sum(0) >= 2].mean()
+            loss = loss + lambda_mmd * mmd
+        terms = {"reconstruction": recon.detach(), "critic_gap": gap.detach(), "mmd": mmd.detach()}
+        return loss, terms
+
+    def rank_terms(
+        self, x: torch.Tensor, z: torch.Tensor, prior: torch.Tensor, alpha: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """The four score terms of every rank on one batch, sharing data and noise.
+
+        Returns a dict of tensors of shape ``(latent_dim,)``: critic gap,
+        reconstruction error, gradient penalty and MMD of each rank.
+        """
+        n, k = x.shape[0], self.latent_dim
+        ranks = torch.arange(1, k + 1, device=x.device).repeat_interleave(n)
+        layout = RankLayout.from_ranks(ranks, k)
+        xs, zs, ps, alphas = (t.repeat(k, 1) for t in (x, z, prior, alpha))
+        with torch.no_grad():
+            codes = self.encode(xs, layout)
+            out = self.generate(torch.cat([codes, zs * layout.mask]))
+            reconstructed, generated = out[: n * k], out[n * k :]
+            critic = self.criticise(out, layout.repeated(2)).view(2, k, n)
+            gap = critic[0].mean(1) - critic[1].mean(1)
+            recon = reconstruction_error(xs, reconstructed).view(k, n).mean(1)
+            mmd = imq_mmd(codes, ps * layout.mask, layout.groups, k)
+        between = (generated + alphas * (reconstructed - generated)).requires_grad_(True)
+        with torch.enable_grad():
+            penalty = gradient_penalty(self.criticise(between, layout), between)
+        penalty = penalty.detach().view(k, n).mean(1)
+        return {"critic_gap": gap, "reconstruction": recon, "gradient_penalty": penalty, "mmd": mmd}
+

@@ -1,0 +1,66 @@
+"""Choosing the rank (the intrinsic dimension) from per-rank scores.
+
+``scores`` is an array of shape ``(n_repeats, n_ranks)``: row ``k`` holds the LWGAN
+score of every rank on the ``k``-th evaluation, all ranks of one row sharing the
+same data batch and the same latent noise. Lower is better.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["choose_rank", "RANK_RULES"]
+
+RANK_RULES = ("one_se", "authors")
+
+
+def choose_rank(scores: np.ndarray, rule: str = "one_se") -> tuple[int, dict[str, np.ndarray]]:
+    """Return the chosen rank (1-based) and the per-rank summary.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_repeats, n_ranks)
+        Score of each rank on each repeated evaluation; lower is better.
+    rule : {"one_se", "authors"}
+        ``"one_se"``: the smallest rank whose score is within one standard error
+        of the best one, the standard error taken from the *paired* differences
+        to the best rank (the evaluations share data and noise, so pairing
+        cancels most of their variance). This is the one-standard-error rule of
+        model selection (Breiman et al. 1984; Hastie, Tibshirani and Friedman
+        2009, section 7.10): prefer the most parsimonious model that the data
+        cannot tell apart from the best one. ``"authors"``: the LWGAN authors'
+        rule, ``argmin_s m(s) + se^0.8 * s`` with ``se`` the standard error of the
+        best rank's mean.
+
+    Returns
+    -------
+    rank : int
+        The chosen rank, between 1 and ``n_ranks``.
+    summary : dict of ndarray
+        ``rank``, ``mean``, ``std_error`` (of each rank's mean) and
+        ``std_error_diff`` (of its paired difference to the best rank).
+    """
+    scores = np.asarray(scores, dtype=float)
+    n_repeats, n_ranks = scores.shape
+    ranks = np.arange(1, n_ranks + 1)
+    mean = scores.mean(axis=0)
+    ddof = 1 if n_repeats > 1 else 0
+    std_error = scores.std(axis=0, ddof=ddof) / np.sqrt(n_repeats)
+    best = int(np.argmin(mean))
+    diff = scores - scores[:, [best]]
+    std_error_diff = diff.std(axis=0, ddof=ddof) / np.sqrt(n_repeats)
+    if rule == "one_se":
+        within = mean - mean[best] <= std_error_diff
+        chosen = int(ranks[within][0])
+    elif rule == "authors":
+        penalty = std_error[best] ** 0.8
+        chosen = int(ranks[np.argmin(mean + penalty * ranks)])
+    else:
+        raise ValueError(f"rank_rule must be one of {RANK_RULES}, got {rule!r}")
+    summary = {
+        "rank": ranks,
+        "mean": mean,
+        "std_error": std_error,
+        "std_error_diff": std_error_diff,
+    }
+    return chosen, summary

@@ -1,0 +1,532 @@
+"""LWGANEstimator: intrinsic dimension, encoder and generator as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
+
+from ._device import (
+    device_after_unpickling,
+    make_generator,
+    resolve_device,
+    seed_from,
+    state_from_bytes,
+    state_to_bytes,
+)
+from ._model import LWGANModule, RankLayout
+from ._networks import initialise
+from ._rank_selection import RANK_RULES, choose_rank
+
+__all__ = ["LWGANEstimator"]
+
+_ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
+_RANK_SAMPLING = ("per_sample", "per_iteration")
+_MAX_DEFAULT_LATENT_DIM = 16
+_HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
+
+
+class LWGANEstimator(TransformerMixin, BaseEstimator):
+    """Latent Wasserstein GAN: estimates the intrinsic dimension of the data.
+
+    Fits one encoder ``Q(x, r)``, generator ``G(z)`` and critic ``D(x, r)`` for
+    every latent rank ``r`` in ``1..latent_dim`` at once (Qiu, Gao and Wang,
+    "Adaptive Learning of the Latent Space of Wasserstein Generative Adversarial
+    Networks"), then scores every rank on fresh batches and picks the rank that
+    explains the data best: the estimate of the intrinsic dimension. The fitted
+    encoder and generator at that rank map data to latent codes and back.
+
+    Parameters
+    ----------
+    latent_dim : int or None, default=None
+        Largest rank considered. ``None`` uses ``min(n_features, 16)``.
+    rank : "auto" or int, default="auto"
+        ``"auto"`` estimates the rank; an int fixes it (and trains that rank only).
+    image_shape : tuple of int or None, default=None
+        Shape ``(h, w)`` or ``(c, h, w)`` of each row when rows are flattened
+        images; checked against the number of features.
+    encoder_layers, generator_layers, critic_layers : tuple of int
+        Hidden layer widths of the three networks.
+    activation : {"leaky_relu", "relu", "silu", "tanh", "elu"}, default="leaky_relu"
+        Hidden activation of all three networks.
+    n_iter : int, default=1500
+        Outer training iterations.
+    n_critic : int, default=5
+        Critic updates per outer iteration (the first ``n_critic_warmup``
+        iterations use ``4 * n_critic``).
+    n_generator : int, default=1
+        Encoder/generator updates per outer iteration.
+    batch_size : int, default=256
+        Rows per update (fewer if the data have fewer rows).
+    learning_rate : float, default=1e-3
+        Adam learning rate, annealed to a tenth along a cosine over training.
+    lambda_gp : float, default=5.0
+        Weight of the critic's gradient penalty.
+    lambda_mmd : float, default=1.0
+        Weight of the MMD between encoded codes and the prior.
+    rank_sampling : {"per_sample", "per_iteration"}, default="per_sample"
+        ``"per_sample"`` splits every batch evenly between the ranks, so every
+        update trains every rank; ``"per_iteration"`` is the authors' scheme (one
+        random rank per outer iteration).
+    rank_rule : {"one_se", "authors"}, default="one_se"
+        How the rank is chosen from the per-rank scores; see
+        :func:`latentspec._rank_selection.choose_rank`.
+    n_score_repeats : int, default=50
+        Repeated evaluations (fresh batch and noise) behind every rank score.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses a CUDA GPU when there is one, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds private torch generators (the global seed is never touched); an int
+        gives identical results on every fit on the same device.
+    verbose : int, default=0
+        ``0`` silent, ``1`` progress bar with the current losses.
+
+    Attributes
+    ----------
+    rank_ : int
+        Latent dimension used by ``transform`` and ``sample``.
+    intrinsic_dim_ : int or None
+        The estimated intrinsic dimension when ``rank="auto"``, else None.
+    rank_scores_ : dict of ndarray
+        ``rank``, ``mean`` (lower is better), ``std_error`` and
+        ``std_error_diff`` (paired, against the best rank) of every rank scored,
+        plus the mean of each score term.
+    history_ : dict of list
+        Training losses every few iterations: ``iteration``, ``critic_gap``,
+        ``gradient_penalty``, ``reconstruction``, ``mmd``.
+    latent_dim_ : int
+        The largest rank the networks were built for.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    device_ : torch.device
+        Where the networks live.
+
+    Examples
+    --------
+    >>> from latentspec import LWGANEstimator
+    >>> from latentspec.datasets import make_swiss_roll_2d
+    >>> X = make_swiss_roll_2d(n_samples=500, random_state=0)
+    >>> est = LWGANEstimator(n_iter=50, random_state=0).fit(X)
+    >>> est.transform(X).shape == (500, est.rank_)
+    True
+    >>> est.sample(3, random_state=0).shape
+    (3, 2)
+    """
+
+    def __init__(
+        self,
+        latent_dim: int | None = None,
+        rank: str | int = "auto",
+        image_shape: tuple[int, ...] | None = None,
+        *,
+        encoder_layers: tuple[int, ...] = (256, 256, 256),
+        generator_layers: tuple[int, ...] = (256, 256, 256),
+        critic_layers: tuple[int, ...] = (256, 256, 256),
+        activation: str = "leaky_relu",
+        n_iter: int = 1500,
+        n_critic: int = 5,
+        n_generator: int = 1,
+        batch_size: int = 256,
+        learning_rate: float = 1e-3,
+        lambda_gp: float = 5.0,
+        lambda_mmd: float = 1.0,
+        rank_sampling: str = "per_sample",
+        rank_rule: str = "one_se",
+        n_score_repeats: int = 50,
+        device: str | torch.device = "auto",
+        random_state: Any = None,
+        verbose: int = 0,
+    ):
+        self.latent_dim = latent_dim
+        self.rank = rank
+        self.image_shape = image_shape
+        self.encoder_layers = encoder_layers
+        self.generator_layers = generator_layers
+        self.critic_layers = critic_layers
+        self.activation = activation
+        self.n_iter = n_iter
+        self.n_critic = n_critic
+        self.n_generator = n_generator
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.lambda_gp = lambda_gp
+        self.lambda_mmd = lambda_mmd
+        self.rank_sampling = rank_sampling
+        self.rank_rule = rank_rule
+        self.n_score_repeats = n_score_repeats
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self, n_features: int) -> int:
+        """Check every parameter; return the latent dimension to build."""
+
+        def positive_int(name: str, value: Any, minimum: int = 1) -> None:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+        def non_negative(name: str, value: Any) -> None:
+            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+        if self.latent_dim is None:
+            latent_dim = min(n_features, _MAX_DEFAULT_LATENT_DIM)
+        else:
+            positive_int("latent_dim", self.latent_dim)
+            latent_dim = int(self.latent_dim)
+        if isinstance(self.rank, str):
+            if self.rank != "auto":
+                raise ValueError(f"rank must be 'auto' or an integer, got {self.rank!r}")
+        else:
+            positive_int("rank", self.rank)
+            if self.rank > latent_dim:
+                raise ValueError(
+                    f"rank={self.rank} is larger than latent_dim={latent_dim}; "
+                    "choose rank <= latent_dim or raise latent_dim"
+                )
+        for name in ("encoder_layers", "generator_layers", "critic_layers"):
+            layers = getattr(self, name)
+            if (
+                not isinstance(layers, (tuple, list))
+                or len(layers) == 0
+                or not all(isinstance(w, numbers.Integral) and w >= 1 for w in layers)
+            ):
+                raise ValueError(f"{name} must be a non-empty tuple of positive integers, got {layers!r}")
+        if self.activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {self.activation!r}")
+        positive_int("n_iter", self.n_iter)
+        positive_int("n_critic", self.n_critic)
+        positive_int("n_generator", self.n_generator)
+        positive_int("batch_size", self.batch_size, minimum=2)
+        positive_int("n_score_repeats", self.n_score_repeats)
+        if not isinstance(self.learning_rate, numbers.Real) or not 0 < self.learning_rate < math.inf:
+            raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate!r}")
+        non_negative("lambda_gp", self.lambda_gp)
+        non_negative("lambda_mmd", self.lambda_mmd)
+        if self.rank_sampling not in _RANK_SAMPLING:
+            raise ValueError(f"rank_sampling must be one of {_RANK_SAMPLING}, got {self.rank_sampling!r}")
+        if self.rank_rule not in RANK_RULES:
+            raise ValueError(f"rank_rule must be one of {RANK_RULES}, got {self.rank_rule!r}")
+        if not isinstance(self.verbose, numbers.Integral):
+            raise ValueError(f"verbose must be an integer, got {self.verbose!r}")
+        if self.image_shape is not None:
+            shape = tuple(self.image_shape)
+            if len(shape) not in (2, 3) or not all(isinstance(s, numbers.Integral) and s >= 1 for s in shape):
+                raise ValueError(f"image_shape must be (h, w) or (c, h, w) of positive ints, got {self.image_shape!r}")
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"image_shape={shape} holds {math.prod(shape)} values per image, "
+                    f"but X has {n_features} features"
+                )
+        return latent_dim
+
+    def _n_ranks_trained(self, latent_dim: int) -> int:
+        return latent_dim if self.rank == "auto" else 1
+
+    # ------------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Train the networks and choose the rank.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; no NaN or inf.
+        y : ignored
+            Accepted for Pipeline compatibility.
+
+        Returns
+        -------
+        self : LWGANEstimator
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        latent_dim = self._check_params(X.shape[1])
+        n_ranks = self._n_ranks_trained(latent_dim)
+        min_samples = 2 * n_ranks
+        if X.shape[0] < min_samples:
+            raise ValueError(
+                f"LWGANEstimator needs at least {min_samples} samples (two per rank trained) "
+                f"but X has {X.shape[0]}; pass more samples or fewer ranks (latent_dim or rank)"
+            )
+        self.device_ = resolve_device(self.device)
+        self.latent_dim_ = latent_dim
+        seed = seed_from(self.random_state)
+        init_generator = make_generator(seed, torch.device("cpu"))
+        self._noise = make_generator(seed + 1, self.device_)
+
+        self.center_ = X.mean(axis=0)
+        spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
+        self.scale_ = spread if spread > 0 else 1.0
+        data = self._to_tensor(X)
+
+        self.module_ = self._build_module()
+        initialise(self.module_, init_generator)
+        self.module_.to(self.device_)
+        self._train(data)
+
+        if self.rank == "auto":
+            scores, terms = self._score_ranks(data, np.arange(1, latent_dim + 1))
+            self.intrinsic_dim_, summary = choose_rank(scores, self.rank_rule)
+            self.rank_ = self.intrinsic_dim_
+        else:
+            self.rank_ = int(self.rank)
+            self.intrinsic_dim_ = None
+            scores, terms = self._score_ranks(data, np.array([self.rank_]))
+            _, summary = choose_rank(scores, self.rank_rule)
+            summary["rank"] = np.array([self.rank_])
+        self.rank_scores_ = {**summary, **terms}
+        del self._noise
+        return self
+
+    def _build_module(self) -> LWGANModule:
+        return LWGANModule(
+            self.n_features_in_,
+            self.latent_dim_,
+            tuple(self.encoder_layers),
+            tuple(self.generator_layers),
+            tuple(self.critic_layers),
+            self.activation,
+        )
+
+    def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
+        scaled = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
+        return torch.as_tensor(scaled, dtype=torch.float32, device=self.device_)
+
+    def _layouts(self, batch: int) -> list[RankLayout]:
+        """Rank layouts to cycle through: one balanced layout, or one per rank."""
+        k, device = self.latent_dim_, self.device_
+        if self.rank != "auto":
+            ranks = torch.full((batch,), int(self.rank), device=device)
+            return [RankLayout.from_ranks(ranks, k)]
+        if self.rank_sampling == "per_sample":
+            ranks = torch.arange(batch, device=device) % k + 1
+            return [RankLayout.from_ranks(ranks, k)]
+        return [RankLayout.from_ranks(torch.full((batch,), r, device=device), k) for r in range(1, k + 1)]
+
+    def _train(self, data: torch.Tensor) -> None:
+        module, noise, device = self.module_, self._noise, self.device_
+        n, k = data.shape[0], self.latent_dim_
+        batch = min(self.batch_size, n)
+        layouts = self._layouts(batch)
+        adam = {"lr": self.learning_rate, "betas": (0.5, 0.9)}
+        opt_critic = torch.optim.Adam(module.critic.parameters(), **adam)
+        opt_autoencoder = torch.optim.Adam(
+            [*module.encoder.parameters(), *module.generator.parameters()], **adam
+        )
+        schedule = lambda t: 0.1 + 0.45 * (1 + math.cos(math.pi * t / self.n_iter))  # noqa: E731
+        schedulers = [torch.optim.lr_scheduler.LambdaLR(o, schedule) for o in (opt_critic, opt_autoencoder)]
+        critic_params = list(module.critic.parameters())
+        log_every = max(1, self.n_iter // 200)
+        logged: list[torch.Tensor] = []
+        iterations: list[int] = []
+        progress = tqdm(range(self.n_iter), disable=self.verbose < 1, desc="LWGAN", unit="it")
+        warmup = max(1, min(25, self.n_iter // 20))
+
+        for it in progress:
+            layout = layouts[int(torch.randint(len(layouts), (1,), generator=noise, device=device))] \
+                if len(layouts) > 1 else layouts[0]
+            n_critic = 4 * self.n_critic if it < warmup else self.n_critic
+            # Critic: the encoder and generator are frozen, so every reconstruction and
+            # generated sample this phase needs is computed in one batched pass.
+            rows = n_critic * batch
+            idx = torch.randint(n, (rows,), generator=noise, device=device)
+            z = torch.randn(rows, k, generator=noise, device=device)
+            alpha = torch.rand(rows, 1, generator=noise, device=device)
+            big = layout.repeated(n_critic)
+            with torch.no_grad():
+                codes = module.encode(data[idx], big)
+                out = module.generate(torch.cat([codes, z * big.mask]))
+            reconstructed, generated = out[:rows], out[rows:]
+            for p in critic_params:
+                p.requires_grad_(True)
+            for step in range(n_critic):
+                s = slice(step * batch, (step + 1) * batch)
+                loss, gap, penalty = module.critic_loss(
+                    reconstructed[s], generated[s], alpha[s], layout, self.lambda_gp
+                )
+                opt_critic.zero_grad(set_to_none=True)
+                loss.backward()
+                opt_critic.step()
+            # Encoder and generator.
+            for p in critic_params:
+                p.requires_grad_(False)
+            for _ in range(self.n_generator):
+                idx = torch.randint(n, (batch,), generator=noise, device=device)
+                z = torch.randn(2, batch, k, generator=noise, device=device)
+                loss, terms = module.generator_loss(data[idx], z[0], z[1], layout, self.lambda_mmd)
+                opt_autoencoder.zero_grad(set_to_none=True)
+                loss.backward()
+                opt_autoencoder.step()
+            for scheduler in schedulers:
+                scheduler.step()
+            if it % log_every == 0 or it == self.n_iter - 1:
+                logged.append(torch.stack([gap, penalty, terms["reconstruction"], terms["mmd"]]))
+                iterations.append(it)
+                if len(logged) % 10 == 0 or it == self.n_iter - 1:
+                    self._check_finite(logged[-10:], iterations[-10:])
+                    if self.verbose:
+                        progress.set_postfix({t: f"{v:.3g}" for t, v in zip(_HISTORY_TERMS, logged[-1].tolist())})
+        for p in critic_params:
+            p.requires_grad_(True)
+        values = torch.stack(logged).cpu().numpy()
+        self.history_ = {"iteration": iterations, **{t: values[:, i].tolist() for i, t in enumerate(_HISTORY_TERMS)}}
+        self.n_iter_ = self.n_iter
+
+    @staticmethod
+    def _check_finite(logged: list[torch.Tensor], iterations: list[int]) -> None:
+        values = torch.stack(logged)
+        finite = torch.isfinite(values).all(dim=1).tolist()
+        if not all(finite):
+            bad = iterations[finite.index(False)]
+            raise FloatingPointError(
+                f"LWGAN training diverged: a loss became NaN or inf at iteration {bad}; "
+                "try a smaller learning_rate, a larger lambda_gp, or standardised input"
+            )
+
+    # --------------------------------------------------------------- rank scores
+    def _score_ranks(
+        self, data: torch.Tensor, ranks: np.ndarray, seed: int | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Score ``ranks`` on ``n_score_repeats`` batches; lower is better.
+
+        Returns the score matrix ``(n_repeats, len(ranks))`` and the mean of every
+        score term per rank. All ranks of one repeat share its batch and noise.
+        """
+        module, device, k = self.module_, self.device_, self.latent_dim_
+        noise = self._noise if seed is None else make_generator(seed, device)
+        n = data.shape[0]
+        batch = min(self.batch_size * 2, n)
+        rank_index = torch.as_tensor(ranks - 1, device=device)
+        module.eval()
+        rows = []
+        for _ in range(self.n_score_repeats):
+            idx = torch.randperm(n, generator=noise, device=device)[:batch]
+            z = torch.randn(2, batch, k, generator=noise, device=device)
+            alpha = torch.rand(batch, 1, generator=noise, device=device)
+            terms = module.rank_terms(data[idx], z[0], z[1], alpha)
+            rows.append(torch.stack([terms[t] for t in _HISTORY_TERMS])[:, rank_index])
+        module.train()
+        values = torch.stack(rows).cpu().numpy()  # (repeats, terms, ranks)
+        weights = np.array([1.0, 1.0, 1.0, self.lambda_mmd])[None, :, None]
+        scores = (values * weights).sum(axis=1)
+        return scores, {t: values[:, i].mean(axis=0) for i, t in enumerate(_HISTORY_TERMS)}
+
+    # ----------------------------------------------------------------- transform
+    def _rank_layout(self, n: int) -> RankLayout:
+        ranks = torch.full((n,), self.rank_, device=self.device_)
+        return RankLayout.from_ranks(ranks, self.latent_dim_)
+
+    def transform(self, X):
+        """Encode ``X`` into latent codes at the chosen rank.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, rank_)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        data = self._to_tensor(X)
+        with torch.no_grad():
+            codes = self.module_.encode(data, self._rank_layout(len(data)))[:, : self.rank_]
+        return codes.cpu().numpy().astype(X.dtype, copy=False)
+
+    def inverse_transform(self, Z):
+        """Decode latent codes back to data space with the generator.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, rank_)
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        Z = validate_data(self, Z, dtype=[np.float64, np.float32], reset=False, skip_check_n_features=True)
+        if Z.shape[1] != self.rank_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns but this model's latent codes have rank_={self.rank_}"
+            )
+        return self._decode(Z).astype(Z.dtype, copy=False)
+
+    def _decode(self, Z: np.ndarray) -> np.ndarray:
+        z = torch.zeros(len(Z), self.latent_dim_, device=self.device_)
+        z[:, : self.rank_] = torch.as_tensor(Z, dtype=torch.float32, device=self.device_)
+        with torch.no_grad():
+            out = self.module_.generate(z).cpu().numpy().astype(np.float64)
+        return out * self.scale_ + self.center_
+
+    def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
+        """Draw new samples: ``G(z)`` with ``z ~ N(0, I)`` at the chosen rank.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seed for the latent draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        z = np.random.default_rng(seed_from(random_state)).standard_normal((n_samples, self.rank_))
+        return self._decode(z)
+
+    def score(self, X, y=None) -> float:
+        """Negative LWGAN score of the chosen rank on ``X`` (higher is better).
+
+        The score is minus the sum of the critic gap, the reconstruction error,
+        the gradient penalty and ``lambda_mmd`` times the MMD between the codes
+        of ``X`` and the prior, averaged over ``n_score_repeats`` batches drawn
+        with a fixed seed (so the same model and data always give the same
+        number). Use it on held-out data, e.g. through ``GridSearchCV``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
+        scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), seed=0)
+        return -float(scores.mean())
+
+    # ------------------------------------------------------------------- pickling
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if "module_" in state:
+            state["module_"] = state_to_bytes(self.module_)
+            state["device_"] = str(self.device_)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if isinstance(state.get("module_"), bytes):
+            self.device_ = device_after_unpickling(state["device_"])
+            module = self._build_module()
+            module.load_state_dict(state_from_bytes(state["module_"], self.device_))
+            self.module_ = module.to(self.device_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.non_deterministic = self.random_state is None
+        return tags
