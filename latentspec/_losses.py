@@ -24,39 +24,60 @@ def gradient_penalty(critic_out: torch.Tensor, points: torch.Tensor) -> torch.Te
     return (torch.linalg.vector_norm(grad, dim=1) - 1.0).square()
 
 
-def imq_mmd(codes: torch.Tensor, prior: torch.Tensor, groups: torch.Tensor, latent_dim: int) -> torch.Tensor:
-    """Unbiased MMD between encoded codes and prior draws, per rank group.
+class _IMQSum(torch.autograd.Function):
+    """``sum_ij sum_s C_s / (C_s + d_ij)`` per group, value and derivative in one pass.
+
+    Written by hand because autograd would store and replay every elementwise step
+    of every scale; this keeps one derivative array instead.
+    """
+
+    @staticmethod
+    def forward(ctx, sq: torch.Tensor, base: float) -> torch.Tensor:
+        total = torch.zeros_like(sq)
+        slope = torch.zeros_like(sq)
+        for scale in IMQ_SCALES:
+            c = base * scale
+            inv = (sq + c).reciprocal_()
+            total.add_(inv, alpha=c)
+            slope.addcmul_(inv, inv, value=-c)
+        ctx.save_for_backward(slope)
+        return total.sum(dim=(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):
+        (slope,) = ctx.saved_tensors
+        return slope * grad_out[:, None, None], None
+
+
+def imq_mmd(codes: torch.Tensor, prior: torch.Tensor, latent_dim: int) -> torch.Tensor:
+    """Unbiased MMD between encoded codes and prior draws, one estimate per group.
 
     The kernel is the sum of inverse multiquadrics ``C / (C + ||a - b||^2)`` over
     ``C = 2 * latent_dim * s`` for ``s`` in :data:`IMQ_SCALES`, as in the LWGAN paper.
+    Rows are compared only within their group (their rank), so the cost is that
+    of ``n_groups`` small kernels rather than one large one.
 
     Parameters
     ----------
-    codes, prior : tensor of shape (n, latent_dim)
-        Encoder outputs ``Q(x, r_i)`` and prior draws of the same ranks.
-    groups : tensor of shape (n, n_groups)
-        One-hot group membership (the rank of each row).
+    codes, prior : tensor of shape (n_groups, group_size, latent_dim)
+        Encoder outputs ``Q(x, r)`` and prior draws of the same ranks, grouped.
     latent_dim : int
         Full latent dimension (sets the kernel scales).
 
     Returns
     -------
     tensor of shape (n_groups,)
-        The MMD estimate of every group; groups with fewer than two rows get 0.
+        The MMD estimate of every group (0 for groups of fewer than two rows).
     """
-    n = codes.shape[0]
-    both = torch.cat([codes, prior])
-    sq = torch.cdist(both, both).square()
-    kernel = torch.zeros_like(sq)
-    for scale in IMQ_SCALES:
-        c = 2.0 * latent_dim * scale
-        kernel = kernel + c / (c + sq)
-    k_qq, k_qp, k_pp = kernel[:n, :n], kernel[:n, n:], kernel[n:, n:]
-    off_diagonal = 1.0 - torch.eye(n, device=codes.device, dtype=codes.dtype)
-    g = groups
-    within = g.T @ ((k_qq + k_pp) * off_diagonal) @ g
-    cross = g.T @ k_qp @ g
-    counts = g.sum(0)
-    pairs = (counts * (counts - 1)).clamp_min(1.0)
-    mmd = within.diagonal() / pairs - 2.0 * cross.diagonal() / counts.square().clamp_min(1.0)
-    return torch.where(counts >= 2, mmd, torch.zeros_like(mmd))
+    m = codes.shape[1]
+    if m < 2:
+        return torch.zeros(codes.shape[0], device=codes.device, dtype=codes.dtype)
+
+    def kernel_sum(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        sq = (a.square().sum(-1)[:, :, None] + b.square().sum(-1)[:, None, :] - 2.0 * a @ b.transpose(1, 2))
+        return _IMQSum.apply(sq.clamp_min(0.0), 2.0 * latent_dim)
+
+    # k(a, a) = 1 for every scale, so the diagonal of each within-sample sum is len(IMQ_SCALES) * m.
+    diagonal = len(IMQ_SCALES) * m
+    within = (kernel_sum(codes, codes) + kernel_sum(prior, prior) - 2 * diagonal) / (m * (m - 1))
+    return within - 2.0 * kernel_sum(codes, prior) / (m * m)

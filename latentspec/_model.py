@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ._losses import gradient_penalty, imq_mmd, reconstruction_error
-from ._networks import ConditionedMLP, MLP, one_hot_codes, rank_masks, thermometer_codes
+from ._networks import MLP, ConditionedMLP, one_hot_codes, rank_masks, thermometer_codes
 
 __all__ = ["LWGANModule", "RankLayout"]
 
@@ -27,25 +27,36 @@ class RankLayout:
     mask: torch.Tensor  # (n, latent_dim) latent mask
     encoder_code: torch.Tensor  # (n, latent_dim) one-hot
     critic_code: torch.Tensor  # (n, latent_dim) thermometer
-    groups: torch.Tensor  # (n, latent_dim) one-hot group membership for the MMD
+    n_groups: int  # rows come in n_groups contiguous blocks of equal size, one rank each
     _repeats: dict[int, RankLayout] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_ranks(cls, ranks: torch.Tensor, latent_dim: int) -> RankLayout:
-        one_hot = one_hot_codes(ranks, latent_dim)
+    def from_ranks(cls, ranks: torch.Tensor, latent_dim: int, n_groups: int = 1) -> RankLayout:
         return cls(
             ranks=ranks,
             mask=rank_masks(ranks, latent_dim),
-            encoder_code=one_hot,
+            encoder_code=one_hot_codes(ranks, latent_dim),
             critic_code=thermometer_codes(ranks, latent_dim),
-            groups=one_hot,
+            n_groups=n_groups,
         )
+
+    @classmethod
+    def blocks(cls, ranks: list[int], block_size: int, latent_dim: int, device: torch.device) -> RankLayout:
+        """Contiguous blocks of ``block_size`` rows, one block per rank in ``ranks``."""
+        per_row = torch.tensor(ranks, device=device).repeat_interleave(block_size)
+        return cls.from_ranks(per_row, latent_dim, n_groups=len(ranks))
+
+    def grouped(self, t: torch.Tensor) -> torch.Tensor:
+        """View ``(n, d)`` rows as ``(n_groups, n / n_groups, d)`` rank blocks."""
+        return t.view(self.n_groups, -1, t.shape[-1])
 
     def repeated(self, times: int) -> RankLayout:
         """The layout of ``times`` stacked copies of the batch (cached)."""
         if times not in self._repeats:
             latent_dim = self.mask.shape[1]
-            self._repeats[times] = RankLayout.from_ranks(self.ranks.repeat(times), latent_dim)
+            self._repeats[times] = RankLayout.from_ranks(
+                self.ranks.repeat(times), latent_dim, n_groups=self.n_groups * times
+            )
         return self._repeats[times]
 
 
@@ -110,15 +121,13 @@ class LWGANModule(nn.Module):
         n = x.shape[0]
         codes = self.encode(x, layout)
         out = self.generate(torch.cat([codes, z * layout.mask]))
-        reconstructed, generated = out[:n], out[n:]
         critic = self.criticise(out, layout.repeated(2))
         gap = critic[:n].mean() - critic[n:].mean()
-        recon = reconstruction_error(x, reconstructed).mean()
+        recon = reconstruction_error(x, out[:n]).mean()
         loss = recon + gap
         mmd = torch.zeros((), device=x.device)
         if lambda_mmd > 0:
-            mmd = imq_mmd(codes, prior * layout.mask, layout.groups, self.latent_dim)
-            mmd = mmd[layout.groups.sum(0) >= 2].mean()
+            mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior * layout.mask), self.latent_dim).mean()
             loss = loss + lambda_mmd * mmd
         terms = {"reconstruction": recon.detach(), "critic_gap": gap.detach(), "mmd": mmd.detach()}
         return loss, terms
@@ -132,8 +141,7 @@ class LWGANModule(nn.Module):
         reconstruction error, gradient penalty and MMD of each rank.
         """
         n, k = x.shape[0], self.latent_dim
-        ranks = torch.arange(1, k + 1, device=x.device).repeat_interleave(n)
-        layout = RankLayout.from_ranks(ranks, k)
+        layout = RankLayout.blocks(list(range(1, k + 1)), n, k, x.device)
         xs, zs, ps, alphas = (t.repeat(k, 1) for t in (x, z, prior, alpha))
         with torch.no_grad():
             codes = self.encode(xs, layout)
@@ -142,7 +150,7 @@ class LWGANModule(nn.Module):
             critic = self.criticise(out, layout.repeated(2)).view(2, k, n)
             gap = critic[0].mean(1) - critic[1].mean(1)
             recon = reconstruction_error(xs, reconstructed).view(k, n).mean(1)
-            mmd = imq_mmd(codes, ps * layout.mask, layout.groups, k)
+            mmd = imq_mmd(layout.grouped(codes), layout.grouped(ps * layout.mask), k)
         between = (generated + alphas * (reconstructed - generated)).requires_grad_(True)
         with torch.enable_grad():
             penalty = gradient_penalty(self.criticise(between, layout), between)

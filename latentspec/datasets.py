@@ -272,7 +272,9 @@ _GENERATORS = {
 }
 
 
-def make_dataset(name: str, n_samples: int = 2000, noise: float = 0.0, random_state: Any = None) -> tuple[np.ndarray, int]:
+def make_dataset(
+    name: str, n_samples: int = 2000, noise: float = 0.0, random_state: Any = None
+) -> tuple[np.ndarray, int]:
     """Generate a named data set with its defaults; return ``(X, intrinsic_dim)``.
 
     Parameters

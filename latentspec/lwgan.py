@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from ._device import (
@@ -23,16 +23,16 @@ from ._device import (
 from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
+from ._training import HISTORY_TERMS, Trainer
 
 __all__ = ["LWGANEstimator"]
 
 _ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
 _RANK_SAMPLING = ("per_sample", "per_iteration")
 _MAX_DEFAULT_LATENT_DIM = 16
-_HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
 
 
-class LWGANEstimator(TransformerMixin, BaseEstimator):
+class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Latent Wasserstein GAN: estimates the intrinsic dimension of the data.
 
     Fits one encoder ``Q(x, r)``, generator ``G(z)`` and critic ``D(x, r)`` for
@@ -51,21 +51,34 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
     image_shape : tuple of int or None, default=None
         Shape ``(h, w)`` or ``(c, h, w)`` of each row when rows are flattened
         images; checked against the number of features.
-    encoder_layers, generator_layers, critic_layers : tuple of int
+    encoder_layers, generator_layers, critic_layers : tuple of int, default=(128, 128, 128, 128)
         Hidden layer widths of the three networks.
     activation : {"leaky_relu", "relu", "silu", "tanh", "elu"}, default="leaky_relu"
         Hidden activation of all three networks.
-    n_iter : int, default=1500
-        Outer training iterations.
+    n_warmup : int, default=3000
+        Auto-encoder warm-up steps (reconstruction, plus ``lambda_mmd`` times the
+        MMD to the prior in the second half, as in the authors' toy recipe). No
+        critic, so each step is cheap; they get every rank reconstructing well.
+    n_iter : int, default=0
+        Outer iterations of the adversarial LWGAN game after the warm-up (critic
+        updates, then encoder/generator updates whose loss includes the critic
+        gap), at a tenth of ``learning_rate``. Off by default: at a CPU budget of
+        minutes the game degrades the reconstructions the rank choice rests on
+        (see ``docs/lwgan.md``); raise it for better samples with long training.
+        The critic itself is always trained (``n_critic_refit``) and its gap is
+        part of the rank score.
     n_critic : int, default=5
-        Critic updates per outer iteration (the first ``n_critic_warmup``
-        iterations use ``4 * n_critic``).
+        Critic updates per outer iteration (four times as many in the first
+        tenth of the iterations, at most ten).
     n_generator : int, default=1
         Encoder/generator updates per outer iteration.
-    batch_size : int, default=256
+    n_critic_refit : int, default=200
+        Critic updates with the encoder and generator frozen after training, so
+        that the critic gap in the rank score is a Wasserstein estimate.
+    batch_size : int, default=512
         Rows per update (fewer if the data have fewer rows).
-    learning_rate : float, default=1e-3
-        Adam learning rate, annealed to a tenth along a cosine over training.
+    learning_rate : float, default=2e-3
+        Adam learning rate, annealed to a tenth along a cosine in each phase.
     lambda_gp : float, default=5.0
         Weight of the critic's gradient penalty.
     lambda_mmd : float, default=1.0
@@ -98,8 +111,10 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
         plus the mean of each score term.
     history_ : dict of list
-        Training losses every few iterations: ``iteration``, ``critic_gap``,
-        ``gradient_penalty``, ``reconstruction``, ``mmd``.
+        Training losses every few steps: ``phase`` ("warmup", "adversarial",
+        "critic_refit"), ``step`` within the phase, ``critic_gap``,
+        ``gradient_penalty``, ``reconstruction``, ``mmd`` (NaN where a phase does
+        not compute a term).
     latent_dim_ : int
         The largest rank the networks were built for.
     n_features_in_ : int
@@ -112,7 +127,7 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
     >>> from latentspec import LWGANEstimator
     >>> from latentspec.datasets import make_swiss_roll_2d
     >>> X = make_swiss_roll_2d(n_samples=500, random_state=0)
-    >>> est = LWGANEstimator(n_iter=50, random_state=0).fit(X)
+    >>> est = LWGANEstimator(n_warmup=50, n_iter=5, n_critic_refit=5, random_state=0).fit(X)
     >>> est.transform(X).shape == (500, est.rank_)
     True
     >>> est.sample(3, random_state=0).shape
@@ -125,15 +140,17 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         rank: str | int = "auto",
         image_shape: tuple[int, ...] | None = None,
         *,
-        encoder_layers: tuple[int, ...] = (256, 256, 256),
-        generator_layers: tuple[int, ...] = (256, 256, 256),
-        critic_layers: tuple[int, ...] = (256, 256, 256),
+        encoder_layers: tuple[int, ...] = (128, 128, 128, 128),
+        generator_layers: tuple[int, ...] = (128, 128, 128, 128),
+        critic_layers: tuple[int, ...] = (128, 128, 128, 128),
         activation: str = "leaky_relu",
-        n_iter: int = 1500,
+        n_warmup: int = 3000,
+        n_iter: int = 0,
         n_critic: int = 5,
         n_generator: int = 1,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
+        n_critic_refit: int = 200,
+        batch_size: int = 512,
+        learning_rate: float = 2e-3,
         lambda_gp: float = 5.0,
         lambda_mmd: float = 1.0,
         rank_sampling: str = "per_sample",
@@ -150,9 +167,11 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         self.generator_layers = generator_layers
         self.critic_layers = critic_layers
         self.activation = activation
+        self.n_warmup = n_warmup
         self.n_iter = n_iter
         self.n_critic = n_critic
         self.n_generator = n_generator
+        self.n_critic_refit = n_critic_refit
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.lambda_gp = lambda_gp
@@ -201,7 +220,9 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a non-empty tuple of positive integers, got {layers!r}")
         if self.activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {self.activation!r}")
-        positive_int("n_iter", self.n_iter)
+        positive_int("n_warmup", self.n_warmup, minimum=0)
+        positive_int("n_iter", self.n_iter, minimum=0)
+        positive_int("n_critic_refit", self.n_critic_refit, minimum=0)
         positive_int("n_critic", self.n_critic)
         positive_int("n_generator", self.n_generator)
         positive_int("batch_size", self.batch_size, minimum=2)
@@ -286,6 +307,13 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         return self
 
     def _build_module(self) -> LWGANModule:
+        # nn.Linear draws its default initialisation from the global generator; fork it so
+        # that fitting and unpickling leave the global torch random state untouched (the
+        # weights are then set from the estimator's private generator, or loaded).
+        with torch.random.fork_rng(devices=[]):
+            return self._new_module()
+
+    def _new_module(self) -> LWGANModule:
         return LWGANModule(
             self.n_features_in_,
             self.latent_dim_,
@@ -300,95 +328,41 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         return torch.as_tensor(scaled, dtype=torch.float32, device=self.device_)
 
     def _layouts(self, batch: int) -> list[RankLayout]:
-        """Rank layouts to cycle through: one balanced layout, or one per rank."""
+        """Rank layouts to draw from: every rank in one balanced batch, or one rank per batch."""
         k, device = self.latent_dim_, self.device_
         if self.rank != "auto":
-            ranks = torch.full((batch,), int(self.rank), device=device)
-            return [RankLayout.from_ranks(ranks, k)]
+            return [RankLayout.blocks([int(self.rank)], batch, k, device)]
         if self.rank_sampling == "per_sample":
-            ranks = torch.arange(batch, device=device) % k + 1
-            return [RankLayout.from_ranks(ranks, k)]
-        return [RankLayout.from_ranks(torch.full((batch,), r, device=device), k) for r in range(1, k + 1)]
+            return [RankLayout.blocks(list(range(1, k + 1)), max(2, batch // k), k, device)]
+        return [RankLayout.blocks([r], batch, k, device) for r in range(1, k + 1)]
 
     def _train(self, data: torch.Tensor) -> None:
-        module, noise, device = self.module_, self._noise, self.device_
-        n, k = data.shape[0], self.latent_dim_
-        batch = min(self.batch_size, n)
-        layouts = self._layouts(batch)
-        adam = {"lr": self.learning_rate, "betas": (0.5, 0.9)}
-        opt_critic = torch.optim.Adam(module.critic.parameters(), **adam)
-        opt_autoencoder = torch.optim.Adam(
-            [*module.encoder.parameters(), *module.generator.parameters()], **adam
+        batch = min(self.batch_size, data.shape[0])
+        total = self.n_warmup + self.n_iter + self.n_critic_refit
+        progress = tqdm(total=total, disable=self.verbose < 1, desc="LWGAN", unit="step")
+        done = {"warmup": 0, "adversarial": 0, "critic_refit": 0}
+
+        def on_log(phase: str, step: int, phase_total: int, terms: dict[str, float]) -> None:
+            shown = step + 1 if phase != "critic_refit" else step
+            progress.update(shown - done[phase])
+            done[phase] = shown
+            if self.verbose:
+                progress.set_description(f"LWGAN {phase}")
+                progress.set_postfix({t: f"{v:.3g}" for t, v in terms.items() if v == v})
+
+        trainer = Trainer(
+            self.module_, data, self._layouts(batch), self._noise,
+            self.learning_rate, self.lambda_gp, self.lambda_mmd, on_log,
         )
-        schedule = lambda t: 0.1 + 0.45 * (1 + math.cos(math.pi * t / self.n_iter))  # noqa: E731
-        schedulers = [torch.optim.lr_scheduler.LambdaLR(o, schedule) for o in (opt_critic, opt_autoencoder)]
-        critic_params = list(module.critic.parameters())
-        log_every = max(1, self.n_iter // 200)
-        logged: list[torch.Tensor] = []
-        iterations: list[int] = []
-        progress = tqdm(range(self.n_iter), disable=self.verbose < 1, desc="LWGAN", unit="it")
-        warmup = max(1, min(25, self.n_iter // 20))
-
-        for it in progress:
-            layout = layouts[int(torch.randint(len(layouts), (1,), generator=noise, device=device))] \
-                if len(layouts) > 1 else layouts[0]
-            n_critic = 4 * self.n_critic if it < warmup else self.n_critic
-            # Critic: the encoder and generator are frozen, so every reconstruction and
-            # generated sample this phase needs is computed in one batched pass.
-            rows = n_critic * batch
-            idx = torch.randint(n, (rows,), generator=noise, device=device)
-            z = torch.randn(rows, k, generator=noise, device=device)
-            alpha = torch.rand(rows, 1, generator=noise, device=device)
-            big = layout.repeated(n_critic)
-            with torch.no_grad():
-                codes = module.encode(data[idx], big)
-                out = module.generate(torch.cat([codes, z * big.mask]))
-            reconstructed, generated = out[:rows], out[rows:]
-            for p in critic_params:
-                p.requires_grad_(True)
-            for step in range(n_critic):
-                s = slice(step * batch, (step + 1) * batch)
-                loss, gap, penalty = module.critic_loss(
-                    reconstructed[s], generated[s], alpha[s], layout, self.lambda_gp
-                )
-                opt_critic.zero_grad(set_to_none=True)
-                loss.backward()
-                opt_critic.step()
-            # Encoder and generator.
-            for p in critic_params:
-                p.requires_grad_(False)
-            for _ in range(self.n_generator):
-                idx = torch.randint(n, (batch,), generator=noise, device=device)
-                z = torch.randn(2, batch, k, generator=noise, device=device)
-                loss, terms = module.generator_loss(data[idx], z[0], z[1], layout, self.lambda_mmd)
-                opt_autoencoder.zero_grad(set_to_none=True)
-                loss.backward()
-                opt_autoencoder.step()
-            for scheduler in schedulers:
-                scheduler.step()
-            if it % log_every == 0 or it == self.n_iter - 1:
-                logged.append(torch.stack([gap, penalty, terms["reconstruction"], terms["mmd"]]))
-                iterations.append(it)
-                if len(logged) % 10 == 0 or it == self.n_iter - 1:
-                    self._check_finite(logged[-10:], iterations[-10:])
-                    if self.verbose:
-                        progress.set_postfix({t: f"{v:.3g}" for t, v in zip(_HISTORY_TERMS, logged[-1].tolist())})
-        for p in critic_params:
-            p.requires_grad_(True)
-        values = torch.stack(logged).cpu().numpy()
-        self.history_ = {"iteration": iterations, **{t: values[:, i].tolist() for i, t in enumerate(_HISTORY_TERMS)}}
-        self.n_iter_ = self.n_iter
-
-    @staticmethod
-    def _check_finite(logged: list[torch.Tensor], iterations: list[int]) -> None:
-        values = torch.stack(logged)
-        finite = torch.isfinite(values).all(dim=1).tolist()
-        if not all(finite):
-            bad = iterations[finite.index(False)]
-            raise FloatingPointError(
-                f"LWGAN training diverged: a loss became NaN or inf at iteration {bad}; "
-                "try a smaller learning_rate, a larger lambda_gp, or standardised input"
+        try:
+            trainer.warm_up(self.n_warmup, log_every=max(1, self.n_warmup // 100))
+            trainer.adversarial(
+                self.n_iter, self.n_critic, self.n_generator, log_every=max(1, self.n_iter // 100)
             )
+            trainer.refit_critic(self.n_critic_refit)
+        finally:
+            progress.close()
+        self.history_ = trainer.history
 
     # --------------------------------------------------------------- rank scores
     def _score_ranks(
@@ -411,17 +385,21 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
             z = torch.randn(2, batch, k, generator=noise, device=device)
             alpha = torch.rand(batch, 1, generator=noise, device=device)
             terms = module.rank_terms(data[idx], z[0], z[1], alpha)
-            rows.append(torch.stack([terms[t] for t in _HISTORY_TERMS])[:, rank_index])
+            rows.append(torch.stack([terms[t] for t in HISTORY_TERMS])[:, rank_index])
         module.train()
         values = torch.stack(rows).cpu().numpy()  # (repeats, terms, ranks)
         weights = np.array([1.0, 1.0, 1.0, self.lambda_mmd])[None, :, None]
         scores = (values * weights).sum(axis=1)
-        return scores, {t: values[:, i].mean(axis=0) for i, t in enumerate(_HISTORY_TERMS)}
+        return scores, {t: values[:, i].mean(axis=0) for i, t in enumerate(HISTORY_TERMS)}
+
+    @property
+    def _n_features_out(self) -> int:
+        """Number of latent features ``transform`` returns (for ``get_feature_names_out``)."""
+        return self.rank_
 
     # ----------------------------------------------------------------- transform
     def _rank_layout(self, n: int) -> RankLayout:
-        ranks = torch.full((n,), self.rank_, device=self.device_)
-        return RankLayout.from_ranks(ranks, self.latent_dim_)
+        return RankLayout.blocks([self.rank_], n, self.latent_dim_, self.device_)
 
     def transform(self, X):
         """Encode ``X`` into latent codes at the chosen rank.
@@ -453,7 +431,7 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        Z = validate_data(self, Z, dtype=[np.float64, np.float32], reset=False, skip_check_n_features=True)
+        Z = check_array(Z, dtype=[np.float64, np.float32])
         if Z.shape[1] != self.rank_:
             raise ValueError(
                 f"Z has {Z.shape[1]} columns but this model's latent codes have rank_={self.rank_}"
@@ -481,7 +459,7 @@ class LWGANEstimator(TransformerMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         z = np.random.default_rng(seed_from(random_state)).standard_normal((n_samples, self.rank_))
         return self._decode(z)

@@ -1,0 +1,90 @@
+"""Intrinsic dimension of the LWGAN paper's toy manifolds: LWGAN beside MLE and TwoNN.
+
+For every data set and seed, draws 2,000 noise-free samples, fits
+``LWGANEstimator(random_state=seed)`` with every other parameter at its default,
+and runs scikit-dimension's MLE and TwoNN on the same samples. Prints a table
+with the fit times and writes it to ``benchmarks/results/intrinsic_dimension.json``.
+
+Run (needs ``pip install scikit-dimension``; about 1-3 minutes per LWGAN fit on 2 CPU cores)::
+
+    python benchmarks/intrinsic_dimension.py
+    python benchmarks/intrinsic_dimension.py --datasets swiss_roll --seeds 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from latentspec import LWGANEstimator
+from latentspec.datasets import make_dataset
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def skdim_estimates(X: np.ndarray) -> dict[str, float]:
+    """MLE and TwoNN estimates from scikit-dimension (NaN if it is not installed)."""
+    try:
+        import skdim
+    except ImportError:
+        return {"mle": float("nan"), "twonn": float("nan")}
+    return {
+        "mle": float(skdim.id.MLE().fit(X).dimension_),
+        "twonn": float(skdim.id.TwoNN().fit(X).dimension_),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["swiss_roll", "s_curve", "hyperplane"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--n-samples", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "intrinsic_dimension.json")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    rows = []
+    header = f"{'data set':<12} {'seed':>4} {'true':>4} {'LWGAN':>5} {'time s':>7} {'MLE':>6} {'TwoNN':>6}"
+    print(header)
+    print("-" * len(header))
+    for name in args.datasets:
+        for seed in args.seeds:
+            X, true_dim = make_dataset(name, n_samples=args.n_samples, random_state=seed)
+            start = time.perf_counter()
+            estimator = LWGANEstimator(random_state=seed).fit(X)
+            seconds = time.perf_counter() - start
+            other = skdim_estimates(X)
+            row = {
+                "dataset": name,
+                "seed": seed,
+                "true": true_dim,
+                "lwgan": int(estimator.intrinsic_dim_),
+                "seconds": round(seconds, 1),
+                **{k: round(v, 2) for k, v in other.items()},
+                "rank_score_mean": estimator.rank_scores_["mean"].round(4).tolist(),
+                "rank_score_se": estimator.rank_scores_["std_error"].round(4).tolist(),
+            }
+            rows.append(row)
+            print(
+                f"{name:<12} {seed:>4} {true_dim:>4} {row['lwgan']:>5} {seconds:>7.1f} "
+                f"{row['mle']:>6.2f} {row['twonn']:>6.2f}",
+                flush=True,
+            )
+    correct = sum(r["lwgan"] == r["true"] for r in rows)
+    print(f"\nLWGAN correct: {correct}/{len(rows)}; slowest fit {max(r['seconds'] for r in rows):.1f} s")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.processor()}
+    args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""The LWGAN training loop: autoencoder warm-up, adversarial training, critic refit.
+
+Training runs in three phases, all on every rank at once when ranks are mixed
+within batches:
+
+1. Warm-up: the encoder and generator minimise reconstruction error plus
+   ``lambda_mmd`` times the MMD to the prior (a Wasserstein auto-encoder). No
+   critic, so no gradient penalty and no double backward: each step is cheap, and
+   the networks reach a good reconstruction at every rank before the adversarial
+   game starts.
+2. Adversarial: the LWGAN game of METHODS.md section 1 (``n_critic`` critic
+   updates, then ``n_generator`` encoder/generator updates per outer iteration).
+   While the critic trains, the encoder and generator are frozen, so every
+   reconstruction and generated sample of the critic phase comes from one
+   batched forward pass.
+3. Critic refit: with the encoder and generator frozen for good, the critic
+   trains alone, so that the critic gap used in the rank score estimates the
+   supremum over critics (a Wasserstein distance) rather than the state of a
+   game the generator has just moved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from ._losses import imq_mmd, reconstruction_error
+from ._model import LWGANModule, RankLayout
+
+__all__ = ["HISTORY_TERMS", "TrainingDiverged", "Trainer"]
+
+HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
+# The terms each phase computes; the others are recorded as NaN.
+PHASE_TERMS = {
+    "warmup": ("reconstruction", "mmd"),
+    "adversarial": HISTORY_TERMS,
+    "critic_refit": ("critic_gap", "gradient_penalty"),
+}
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or inf during training."""
+
+
+def cosine_schedule(total: int, floor: float = 0.1) -> Callable[[int], float]:
+    """Learning-rate factor: cosine from 1 down to ``floor`` over ``total`` steps."""
+    return lambda t: floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(t, total) / total))
+
+
+class Trainer:
+    """Runs the three training phases on one :class:`LWGANModule`.
+
+    Parameters
+    ----------
+    module : LWGANModule
+    data : tensor of shape (n, n_features)
+        Standardised training data, on the module's device.
+    layouts : list of RankLayout
+        Rank layouts of one batch; one is drawn per outer iteration.
+    generator : torch.Generator
+        Private source of all randomness (indices, noise, interpolation).
+    learning_rate, lambda_gp, lambda_mmd : float
+    on_log : callable(phase, step, total, terms)
+        Called every few steps with the current losses (floats).
+    """
+
+    def __init__(
+        self,
+        module: LWGANModule,
+        data: torch.Tensor,
+        layouts: list[RankLayout],
+        generator: torch.Generator,
+        learning_rate: float,
+        lambda_gp: float,
+        lambda_mmd: float,
+        on_log: Callable[[str, int, int, dict[str, float]], None],
+    ):
+        self.module = module
+        self.data = data
+        self.layouts = layouts
+        self.noise = generator
+        self.learning_rate = learning_rate
+        self.lambda_gp = lambda_gp
+        self.lambda_mmd = lambda_mmd
+        self.on_log = on_log
+        self.batch = layouts[0].ranks.shape[0]
+        self.history: dict[str, list] = {"phase": [], "step": [], **{t: [] for t in HISTORY_TERMS}}
+        self._pending: list[tuple[str, int, torch.Tensor]] = []
+        betas = (0.5, 0.9)
+        self.opt_critic = torch.optim.Adam(module.critic.parameters(), lr=learning_rate, betas=betas)
+        self.opt_autoencoder = torch.optim.Adam(
+            [*module.encoder.parameters(), *module.generator.parameters()], lr=learning_rate, betas=betas
+        )
+
+    # -------------------------------------------------------------------- helpers
+    def _layout(self) -> RankLayout:
+        if len(self.layouts) == 1:
+            return self.layouts[0]
+        pick = torch.randint(len(self.layouts), (1,), generator=self.noise, device=self.data.device)
+        return self.layouts[int(pick)]
+
+    def _rows(self, count: int) -> torch.Tensor:
+        return self.data[torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)]
+
+    def _normal(self, *shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=self.noise, device=self.data.device)
+
+    def _record(self, phase: str, step: int, total: int, values: torch.Tensor, flush: bool) -> None:
+        """Queue the losses of a step; every few records check them and report."""
+        self._pending.append((phase, step, values))
+        if not flush and len(self._pending) < 10:
+            return
+        stacked = torch.stack([v for _, _, v in self._pending]).cpu()
+        for (ph, st, _), row in zip(self._pending, stacked.tolist()):
+            computed = [v for term, v in zip(HISTORY_TERMS, row) if term in PHASE_TERMS[ph]]
+            if not all(math.isfinite(v) for v in computed):
+                raise TrainingDiverged(
+                    f"LWGAN training diverged in the {ph} phase at step {st}: a loss became NaN or inf; "
+                    "try a smaller learning_rate or a larger lambda_gp"
+                )
+            self.history["phase"].append(ph)
+            self.history["step"].append(st)
+            for term, v in zip(HISTORY_TERMS, row):
+                self.history[term].append(v)
+        self.on_log(phase, step, total, dict(zip(HISTORY_TERMS, stacked[-1].tolist())))
+        self._pending.clear()
+
+    def _set_critic_trainable(self, flag: bool) -> None:
+        for p in self.module.critic.parameters():
+            p.requires_grad_(flag)
+
+    # --------------------------------------------------------------------- phases
+    def warm_up(self, steps: int, log_every: int) -> None:
+        """Auto-encoder phase: reconstruction (+ lambda_mmd * MMD in the second half), no critic."""
+        if steps == 0:
+            return
+        module, k = self.module, self.module.latent_dim
+        optimiser = torch.optim.Adam(
+            [*module.encoder.parameters(), *module.generator.parameters()],
+            lr=self.learning_rate,
+            betas=(0.5, 0.9),
+        )
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, cosine_schedule(steps))
+        nan = torch.full((), math.nan, device=self.data.device)
+        for step in range(steps):
+            layout = self._layout()
+            x = self._rows(self.batch)
+            codes = module.encode(x, layout)
+            recon = reconstruction_error(x, module.generate(codes)).mean()
+            loss = recon
+            mmd = torch.zeros((), device=x.device)
+            # As in the authors' toy recipe, the MMD is off for the first half: the
+            # auto-encoder first learns to reconstruct (unroll the manifold) freely.
+            if self.lambda_mmd > 0 and step >= steps // 2:
+                prior = self._normal(self.batch, k) * layout.mask
+                mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
+                loss = loss + self.lambda_mmd * mmd
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            last = step == steps - 1
+            if step % log_every == 0 or last:
+                self._record("warmup", step, steps, torch.stack([nan, nan, recon.detach(), mmd.detach()]), last)
+
+    def _critic_steps(self, layout: RankLayout, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``steps`` critic updates with the encoder and generator frozen."""
+        module, batch, k = self.module, self.batch, self.module.latent_dim
+        rows = steps * batch
+        stacked = layout.repeated(steps)
+        with torch.no_grad():
+            codes = module.encode(self._rows(rows), stacked)
+            out = module.generate(torch.cat([codes, self._normal(rows, k) * stacked.mask]))
+        reconstructed, generated = out[:rows], out[rows:]
+        alpha = torch.rand(rows, 1, generator=self.noise, device=self.data.device)
+        self._set_critic_trainable(True)
+        for step in range(steps):
+            s = slice(step * batch, (step + 1) * batch)
+            loss, gap, penalty = module.critic_loss(reconstructed[s], generated[s], alpha[s], layout, self.lambda_gp)
+            self.opt_critic.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_critic.step()
+        return gap, penalty
+
+    def adversarial(self, n_iter: int, n_critic: int, n_generator: int, log_every: int) -> None:
+        """The LWGAN game: critic updates, then encoder/generator updates."""
+        if n_iter == 0:
+            return
+        module, batch, k = self.module, self.batch, self.module.latent_dim
+        # The game refines the warmed-up auto-encoder at a tenth of the learning rate
+        # (the authors' 2e-4 for the default 2e-3); at full rate it undoes the warm-up.
+        for optimiser in (self.opt_critic, self.opt_autoencoder):
+            for param_group in optimiser.param_groups:
+                param_group["lr"] = param_group["initial_lr"] = self.learning_rate * 0.1
+        schedulers = [
+            torch.optim.lr_scheduler.LambdaLR(o, cosine_schedule(n_iter))
+            for o in (self.opt_critic, self.opt_autoencoder)
+        ]
+        warmup = min(10, n_iter // 10)
+        for it in range(n_iter):
+            layout = self._layout()
+            gap, penalty = self._critic_steps(layout, 4 * n_critic if it < warmup else n_critic)
+            self._set_critic_trainable(False)
+            for _ in range(n_generator):
+                z = self._normal(2, batch, k)
+                loss, terms = module.generator_loss(self._rows(batch), z[0], z[1], layout, self.lambda_mmd)
+                self.opt_autoencoder.zero_grad(set_to_none=True)
+                loss.backward()
+                self.opt_autoencoder.step()
+            self._set_critic_trainable(True)
+            for scheduler in schedulers:
+                scheduler.step()
+            last = it == n_iter - 1
+            if it % log_every == 0 or last:
+                values = torch.stack([gap, penalty, terms["reconstruction"], terms["mmd"]])
+                self._record("adversarial", it, n_iter, values, last)
+
+    def refit_critic(self, steps: int, chunk: int = 25) -> None:
+        """Train the critic alone (encoder and generator frozen) before scoring."""
+        if steps == 0:
+            return
+        for param_group in self.opt_critic.param_groups:
+            param_group["lr"] = self.learning_rate * 0.5
+        done = 0
+        while done < steps:
+            n = min(chunk, steps - done)
+            gap, penalty = self._critic_steps(self._layout(), n)
+            done += n
+            last = done >= steps
+            nan = torch.full((), math.nan, device=self.data.device)
+            self._record("critic_refit", done, steps, torch.stack([gap, penalty, nan, nan]), last)

@@ -1,0 +1,534 @@
+"""LWGANEstimator: shapes, fitted attributes, determinism, scikit-learn tools, pickling, errors."""
+
+import io
+import math
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+import latentspec.lwgan
+from latentspec import LWGANEstimator
+
+from ._tiny import TINY_PARAMS, is_cost_parameter
+
+SCORE_KEYS = {"rank", "mean", "std_error", "std_error_diff", "critic_gap", "reconstruction", "gradient_penalty", "mmd"}
+HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
+HISTORY_KEYS = {"phase", "step", *HISTORY_TERMS}
+PHASES = ("warmup", "adversarial", "critic_refit")
+
+
+def _module_devices(est):
+    """The set of device types holding the estimator's parameters and buffers."""
+    tensors = [*est.module_.parameters(), *est.module_.buffers()]
+    return {t.device.type for t in tensors}
+
+
+# ----------------------------------------------------------------------------- shapes
+def test_transform_and_sample_shapes(fitted_auto, s_curve):
+    """Guards the data flow X (n, d) -> Z (n, rank_), and sample's shape (n_samples, d)."""
+    n, d = s_curve.shape
+    Z = fitted_auto.transform(s_curve)
+    assert Z.shape == (n, fitted_auto.rank_)
+    assert np.isfinite(Z).all()
+    assert fitted_auto.sample(7, random_state=0).shape == (7, d)
+    assert fitted_auto.sample(random_state=0).shape == (1, d)
+    assert fitted_auto.n_features_in_ == d
+    assert fitted_auto.latent_dim_ == 3
+
+
+@pytest.mark.parametrize("fitted", ["fitted_auto", "fitted_rank2"])
+def test_inverse_transform_shape(fitted, s_curve, request):
+    """Guards the way back Z (n, rank_) -> X (n, d): shape, finiteness, row-wise and deterministic."""
+    est = request.getfixturevalue(fitted)
+    Z = est.transform(s_curve)
+    X_back = est.inverse_transform(Z)
+    assert X_back.shape == s_curve.shape
+    assert np.isfinite(X_back).all()
+    np.testing.assert_allclose(est.inverse_transform(Z[:5]), X_back[:5], rtol=1e-5, atol=1e-6)
+    assert np.array_equal(est.inverse_transform(Z), X_back)
+    assert est.inverse_transform(np.zeros((4, est.rank_))).shape == (4, s_curve.shape[1])
+
+
+def test_fit_transform_matches_fit_then_transform(s_curve, tiny_params):
+    """Guards fit_transform: same codes as fit followed by transform."""
+    Z1 = LWGANEstimator(latent_dim=3, **tiny_params).fit_transform(s_curve)
+    Z2 = LWGANEstimator(latent_dim=3, **tiny_params).fit(s_curve).transform(s_curve)
+    np.testing.assert_array_equal(Z1, Z2)
+
+
+def test_fixed_rank(fitted_rank2, s_curve):
+    """Guards rank=int: that rank is used, no estimate is made, one rank is scored."""
+    assert fitted_rank2.rank_ == 2
+    assert fitted_rank2.intrinsic_dim_ is None
+    assert fitted_rank2.transform(s_curve).shape == (len(s_curve), 2)
+    scores = fitted_rank2.rank_scores_
+    assert set(scores) == SCORE_KEYS
+    np.testing.assert_array_equal(scores["rank"], [2])
+    for key, values in scores.items():
+        assert np.shape(values) == (1,), key
+        assert np.isfinite(values).all(), key
+
+
+def test_auto_rank_attributes(fitted_auto):
+    """Guards rank="auto": intrinsic_dim_ in 1..latent_dim and one score per rank."""
+    latent_dim = fitted_auto.latent_dim_
+    assert isinstance(fitted_auto.intrinsic_dim_, (int, np.integer))
+    assert 1 <= fitted_auto.intrinsic_dim_ <= latent_dim
+    assert fitted_auto.rank_ == fitted_auto.intrinsic_dim_
+    scores = fitted_auto.rank_scores_
+    assert set(scores) == SCORE_KEYS
+    for key, values in scores.items():
+        assert np.shape(values) == (latent_dim,), key
+        assert np.isfinite(values).all(), key
+    np.testing.assert_array_equal(scores["rank"], np.arange(1, latent_dim + 1))
+    assert (scores["std_error"] >= 0).all()
+    assert (scores["std_error_diff"] >= 0).all()
+
+
+def test_auto_rank_follows_one_se_rule(fitted_auto):
+    """Guards that the reported rank is the one the one-SE rule picks from the reported scores."""
+    scores = fitted_auto.rank_scores_
+    within = scores["mean"] - scores["mean"].min() <= scores["std_error_diff"]
+    assert fitted_auto.intrinsic_dim_ == int(scores["rank"][within][0])
+
+
+def test_history(fitted_auto):
+    """Guards history_: the documented keys, equal lengths, every phase logged, no inf, steps increasing."""
+    history = fitted_auto.history_
+    assert set(history) == HISTORY_KEYS
+    lengths = {key: len(values) for key, values in history.items()}
+    assert len(set(lengths.values())) == 1, lengths
+    phases = np.asarray(history["phase"])
+    steps = np.asarray(history["step"])
+    terms = np.array([history[t] for t in HISTORY_TERMS], dtype=float)  # (terms, records)
+    # Every phase that ran is logged, in order; the tiny settings run all three.
+    order = [p for i, p in enumerate(phases) if i == 0 or p != phases[i - 1]]
+    assert order == list(PHASES)
+    for phase in PHASES:
+        assert (np.diff(steps[phases == phase]) > 0).all(), phase
+    # NaN marks a term a phase does not compute; no loss is ever infinite, and every record has one.
+    assert not np.isinf(terms).any()
+    assert np.isfinite(terms).any(axis=0).all()
+    assert np.isfinite(terms[:, phases == "adversarial"]).all()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"rank_sampling": "per_iteration"},
+        {"rank_rule": "authors"},
+        {"lambda_mmd": 0.0},
+        {"activation": "tanh", "n_generator": 2},
+        {"latent_dim": 1},
+    ],
+    ids=lambda extra: ",".join(f"{k}={v}" for k, v in extra.items()),
+)
+def test_other_settings_fit(s_curve, tiny_params, extra):
+    """Guards the less common options: each fits and gives codes of the chosen rank."""
+    est = LWGANEstimator(**{"latent_dim": 2, **tiny_params, **extra}).fit(s_curve)
+    assert 1 <= est.rank_ <= est.latent_dim_
+    Z = est.transform(s_curve)
+    assert Z.shape == (len(s_curve), est.rank_)
+    assert np.isfinite(Z).all()
+
+
+def test_image_shape_matching_features_fits(rng, tiny_params):
+    """Guards image_shape: flattened (h, w) and (c, h, w) rows with the right size are accepted."""
+    X = rng.random((40, 12))
+    for shape in [(3, 4), (1, 3, 4)]:
+        est = LWGANEstimator(latent_dim=2, image_shape=shape, **tiny_params).fit(X)
+        assert est.transform(X).shape == (40, est.rank_)
+        assert est.sample(2, random_state=0).shape == (2, 12)
+
+
+def test_float32_in_float32_out(s_curve, tiny_params):
+    """Guards dtype: float32 input gives float32 codes."""
+    X = s_curve.astype(np.float32)
+    est = LWGANEstimator(latent_dim=2, **tiny_params).fit(X)
+    assert est.transform(X).dtype == np.float32
+    assert est.transform(s_curve).dtype == np.float64
+
+
+def test_inverse_transform_preserves_dtype(fitted_rank2, s_curve):
+    """Guards dtype on the way back: float32 codes give float32 data, float64 give float64."""
+    Z = fitted_rank2.transform(s_curve)
+    assert fitted_rank2.inverse_transform(Z).dtype == np.float64
+    assert fitted_rank2.inverse_transform(Z.astype(np.float32)).dtype == np.float32
+
+
+# ----------------------------------------------------------------------- determinism
+def test_same_seed_same_result(fitted_auto, s_curve):
+    """Guards random_state=int: a second fit reproduces codes, scores, history and samples exactly."""
+    again = clone(fitted_auto).fit(s_curve)
+    assert np.array_equal(again.transform(s_curve), fitted_auto.transform(s_curve))
+    assert again.rank_ == fitted_auto.rank_
+    for key, values in fitted_auto.rank_scores_.items():
+        assert np.array_equal(again.rank_scores_[key], values), key
+    assert set(again.history_) == set(fitted_auto.history_)
+    for key, values in fitted_auto.history_.items():
+        np.testing.assert_array_equal(again.history_[key], values, err_msg=key)  # NaN == NaN here
+    assert np.array_equal(again.sample(5, random_state=0), fitted_auto.sample(5, random_state=0))
+
+
+def test_different_seed_different_result(fitted_rank2, s_curve):
+    """Guards that the seed is used: another random_state gives other codes."""
+    other = clone(fitted_rank2).set_params(random_state=1).fit(s_curve)
+    assert not np.array_equal(other.transform(s_curve), fitted_rank2.transform(s_curve))
+
+
+def _assert_numpy_state_equal(after, before):
+    assert after[0] == before[0]
+    assert np.array_equal(after[1], before[1])
+    assert after[2:] == before[2:]
+
+
+def test_global_seeds_not_used(s_curve, tiny_params):
+    """Guards "never the global seed": results ignore torch's global seed; NumPy's global RNG is not drawn."""
+    results = []
+    for global_seed in (123, 456):
+        torch.manual_seed(global_seed)
+        numpy_state = np.random.get_state()  # noqa: NPY002 (the global state is the point)
+        est = LWGANEstimator(latent_dim=2, **tiny_params).fit(s_curve)
+        results.append((est.transform(s_curve), est.sample(3, random_state=0), est.score(s_curve)))
+        _assert_numpy_state_equal(np.random.get_state(), numpy_state)  # noqa: NPY002
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
+
+
+def test_fit_leaves_global_torch_rng_alone(s_curve, tiny_params):
+    """Guards that fit does not advance torch's global RNG (torch.get_rng_state unchanged)."""
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    LWGANEstimator(latent_dim=2, **tiny_params).fit(s_curve)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_predict_methods_leave_global_torch_rng_alone(fitted_auto, s_curve):
+    """Guards that transform, sample and score do not advance torch's global RNG."""
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    fitted_auto.transform(s_curve)
+    fitted_auto.sample(3, random_state=0)
+    fitted_auto.sample(3)
+    fitted_auto.score(s_curve)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_unpickling_leaves_global_torch_rng_alone(fitted_auto):
+    """Guards that unpickling a fitted model does not advance torch's global RNG."""
+    blob = pickle.dumps(fitted_auto)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    pickle.loads(blob)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_sample_reproducible(fitted_auto):
+    """Guards sample(random_state=...): same seed same draws, other seed other draws."""
+    first = fitted_auto.sample(10, random_state=0)
+    assert np.array_equal(first, fitted_auto.sample(10, random_state=0))
+    assert not np.array_equal(first, fitted_auto.sample(10, random_state=1))
+    assert np.isfinite(first).all()
+
+
+def test_score_finite_and_deterministic(fitted_auto, s_curve, s_curve_test):
+    """Guards score: a finite Python float, the same value every call, even after other calls."""
+    first = fitted_auto.score(s_curve_test)
+    assert isinstance(first, float)
+    assert math.isfinite(first)
+    fitted_auto.transform(s_curve)
+    fitted_auto.sample(3)
+    assert fitted_auto.score(s_curve_test) == first
+    assert fitted_auto.score(s_curve_test, y=np.zeros(len(s_curve_test))) == first
+
+
+# ------------------------------------------------------------------ scikit-learn tools
+def test_clone(fitted_auto):
+    """Guards clone: same parameters, no fitted state carried over."""
+    copy = clone(fitted_auto)
+    assert copy.get_params() == fitted_auto.get_params()
+    assert not hasattr(copy, "module_")
+    assert not hasattr(copy, "rank_")
+
+
+def test_pipeline(s_curve, tiny_params):
+    """Guards Pipeline(StandardScaler, LWGANEstimator): fit, transform, inverse_transform, score."""
+    pipe = Pipeline([("scale", StandardScaler()), ("lwgan", LWGANEstimator(latent_dim=2, **tiny_params))])
+    pipe.fit(s_curve)
+    Z = pipe.transform(s_curve)
+    assert Z.shape == (len(s_curve), pipe[-1].rank_)
+    assert np.array_equal(Z, pipe[-1].transform(pipe[0].transform(s_curve)))
+    assert math.isfinite(pipe.score(s_curve))
+    assert pipe.score(s_curve) == pipe[-1].score(pipe[0].transform(s_curve))
+
+
+def test_pipeline_inverse_transform(s_curve, tiny_params):
+    """Guards Pipeline.inverse_transform through the estimator and then the scaler."""
+    pipe = Pipeline([("scale", StandardScaler()), ("lwgan", LWGANEstimator(latent_dim=2, **tiny_params))])
+    Z = pipe.fit_transform(s_curve)
+    X_back = pipe.inverse_transform(Z)
+    assert X_back.shape == s_curve.shape
+    np.testing.assert_allclose(X_back, pipe[0].inverse_transform(pipe[-1].inverse_transform(Z)))
+
+
+def test_grid_search_over_rank(s_curve, tiny_params):
+    """Guards GridSearchCV with the estimator's own score over rank in {1, 2}."""
+    est = LWGANEstimator(latent_dim=2, **tiny_params)
+    search = GridSearchCV(est, {"rank": [1, 2]}, cv=2, error_score="raise")
+    search.fit(s_curve)
+    assert search.best_params_["rank"] in (1, 2)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.rank_ == search.best_params_["rank"]
+    assert search.transform(s_curve).shape == (len(s_curve), search.best_params_["rank"])
+
+
+def test_cross_val_score(s_curve, tiny_params):
+    """Guards cross_val_score without a scorer: one finite score per fold."""
+    scores = cross_val_score(LWGANEstimator(latent_dim=2, **tiny_params), s_curve, cv=3, error_score="raise")
+    assert scores.shape == (3,)
+    assert np.isfinite(scores).all()
+
+
+def test_set_output(s_curve, tiny_params):
+    """Guards DESIGN.md's promise that set_output works (output stays a NumPy array by default)."""
+    est = LWGANEstimator(latent_dim=2, **tiny_params).set_output(transform="default")
+    assert isinstance(est.fit(s_curve).transform(s_curve), np.ndarray)
+
+
+# ------------------------------------------------------------------------- pickling
+def _assert_same_model(loaded, original, X):
+    assert loaded is not original
+    assert loaded.get_params() == original.get_params()
+    assert loaded.rank_ == original.rank_
+    assert loaded.device_ == original.device_
+    assert np.array_equal(loaded.transform(X), original.transform(X))
+    assert np.array_equal(loaded.sample(5, random_state=0), original.sample(5, random_state=0))
+    assert loaded.score(X) == original.score(X)
+
+
+def test_pickle_round_trip(fitted_auto, s_curve):
+    """Guards pickle: a lossless round trip, without warnings, leaving the original untouched."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = pickle.loads(pickle.dumps(fitted_auto))
+    assert isinstance(fitted_auto.module_, torch.nn.Module)
+    assert isinstance(fitted_auto.device_, torch.device)
+    assert isinstance(loaded.device_, torch.device)
+    _assert_same_model(loaded, fitted_auto, s_curve)
+
+
+def test_joblib_round_trip(fitted_rank2, s_curve, tmp_path):
+    """Guards joblib dump/load: a lossless round trip through a file."""
+    path = tmp_path / "model.joblib"
+    joblib.dump(fitted_rank2, path)
+    _assert_same_model(joblib.load(path), fitted_rank2, s_curve)
+
+
+def test_pickle_round_trip_inverse_transform(fitted_auto, s_curve):
+    """Guards that the generator survives pickling: identical inverse_transform output."""
+    loaded = pickle.loads(pickle.dumps(fitted_auto))
+    Z = fitted_auto.transform(s_curve)
+    assert np.array_equal(loaded.inverse_transform(Z), fitted_auto.inverse_transform(Z))
+
+
+def test_unfitted_pickle_round_trip(tiny_params):
+    """Guards pickling an unfitted estimator: parameters survive, nothing fitted appears."""
+    est = LWGANEstimator(latent_dim=2, **tiny_params)
+    loaded = pickle.loads(pickle.dumps(est))
+    assert loaded.get_params() == est.get_params()
+    assert not hasattr(loaded, "module_")
+
+
+def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
+    """Guards GPU-to-CPU portability (as skorch tests it): a pickle whose tensors need CUDA loads on CPU."""
+    est = LWGANEstimator(latent_dim=2, **tiny_params).fit(s_curve)
+    expected = est.transform(s_curve)
+    expected_sample = est.sample(5, random_state=0)
+
+    payloads = []
+    real_state_to_bytes = latentspec.lwgan.state_to_bytes
+
+    def spy(module):
+        payloads.append(real_state_to_bytes(module))
+        return payloads[-1]
+
+    with monkeypatch.context() as patch:
+        # Every storage torch.save writes is tagged as living on the first GPU.
+        patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
+        patch.setattr(latentspec.lwgan, "state_to_bytes", spy)
+        est.device_ = torch.device("cuda:0")
+        blob = pickle.dumps(est)
+    assert len(payloads) == 1
+
+    # The fake is real: without a map_location, loading the payload needs CUDA.
+    with pytest.raises(RuntimeError, match="CUDA"):
+        torch.load(io.BytesIO(payloads[0]), weights_only=True)
+
+    with pytest.warns(UserWarning, match="cuda:0") as record:
+        loaded = pickle.loads(blob)
+    assert any("CPU" in str(w.message) for w in record)
+    assert loaded.device_ == torch.device("cpu")
+    assert _module_devices(loaded) == {"cpu"}
+    assert np.array_equal(loaded.transform(s_curve), expected)
+    assert np.array_equal(loaded.sample(5, random_state=0), expected_sample)
+    # The CPU model pickles again, cleanly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = pickle.loads(pickle.dumps(loaded))
+    assert np.array_equal(again.transform(s_curve), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_unpickles_on_cpu(s_curve, tiny_params, monkeypatch):
+    """Guards a real GPU fit: it pickles and, with CUDA hidden, unpickles and predicts on the CPU."""
+    est = LWGANEstimator(latent_dim=2, device="cuda", **tiny_params).fit(s_curve)
+    assert est.device_.type == "cuda"
+    assert _module_devices(est) == {"cuda"}
+    expected = est.transform(s_curve)
+    blob = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="cuda"):
+        loaded = pickle.loads(blob)
+    assert loaded.device_ == torch.device("cpu")
+    assert _module_devices(loaded) == {"cpu"}
+    np.testing.assert_allclose(loaded.transform(s_curve), expected, rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- errors
+def _bad_value(X, value):
+    X = np.array(X, dtype=float)
+    X[3, 1] = value
+    return X
+
+
+@pytest.mark.parametrize(
+    ("params", "make_X", "match"),
+    [
+        ({}, lambda X: _bad_value(X, np.nan), "NaN"),
+        ({}, lambda X: _bad_value(X, np.inf), "infinity"),
+        ({}, lambda X: X[:, 0], "2D array"),
+        ({"latent_dim": 3}, lambda X: X[:3], "at least 6 samples"),
+        ({"latent_dim": 2, "rank": 3}, lambda X: X, "larger than latent_dim"),
+        ({"rank": "bogus"}, lambda X: X, "rank must be 'auto'"),
+        ({"rank": 0}, lambda X: X, "rank must be an integer >= 1"),
+        ({"latent_dim": 0}, lambda X: X, "latent_dim must be an integer >= 1"),
+        ({"n_iter": 0}, lambda X: X, "n_iter must be an integer >= 1"),
+        ({"learning_rate": -1}, lambda X: X, "learning_rate must be a finite number > 0"),
+        ({"image_shape": (2, 2)}, lambda X: X, "image_shape"),
+        ({"encoder_layers": ()}, lambda X: X, "encoder_layers"),
+        ({"activation": "softmax"}, lambda X: X, "activation"),
+        ({"lambda_gp": -1.0}, lambda X: X, "lambda_gp"),
+        ({"rank_rule": "smallest"}, lambda X: X, "rank_rule"),
+        ({"device": "not-a-device"}, lambda X: X, "not a device"),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "1d",
+        "too-few-samples",
+        "rank>latent_dim",
+        "rank-bogus",
+        "rank-0",
+        "latent_dim-0",
+        "n_iter-0",
+        "learning_rate-negative",
+        "image_shape",
+        "empty-layers",
+        "activation",
+        "lambda_gp",
+        "rank_rule",
+        "device-unknown",
+    ],
+)
+def test_fit_rejects_bad_input(s_curve, tiny_params, params, make_X, match):
+    """Guards fit's validation: a ValueError whose message names the problem."""
+    est = LWGANEstimator(**{"latent_dim": 2, **tiny_params, **params})
+    with pytest.raises(ValueError, match=match):
+        est.fit(make_X(s_curve))
+
+
+def test_too_few_samples_boundary(s_curve, tiny_params):
+    """Guards the sample minimum: two per rank trained is enough, one fewer is not."""
+    with pytest.raises(ValueError, match="at least 6 samples"):
+        LWGANEstimator(latent_dim=3, **tiny_params).fit(s_curve[:5])
+    assert LWGANEstimator(latent_dim=3, **tiny_params).fit(s_curve[:6]).rank_ in (1, 2, 3)
+    assert LWGANEstimator(latent_dim=3, rank=3, **tiny_params).fit(s_curve[:2]).rank_ == 3
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_gpu_raises(s_curve, tiny_params):
+    """Guards device="cuda" on a CPU-only machine: a clear ValueError at fit, not a torch crash."""
+    with pytest.raises(ValueError, match="CUDA"):
+        LWGANEstimator(latent_dim=2, device="cuda", **tiny_params).fit(s_curve)
+
+
+def test_auto_device_is_cpu_without_gpu(fitted_auto):
+    """Guards device="auto": the GPU when there is one, else the CPU, and the networks live there."""
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert fitted_auto.device_.type == expected
+    assert _module_devices(fitted_auto) == {expected}
+
+
+@pytest.mark.parametrize("device", ["cpu", torch.device("cpu")], ids=["str", "torch.device"])
+def test_explicit_cpu_device(fitted_rank2, s_curve, device):
+    """Guards device="cpu" given as a string or a torch.device: same model as on the CPU by default."""
+    if fitted_rank2.device_.type != "cpu":
+        pytest.skip("the reference model was fitted on a GPU")
+    est = clone(fitted_rank2).set_params(device=device).fit(s_curve)
+    assert est.device_ == torch.device("cpu")
+    assert _module_devices(est) == {"cpu"}
+    assert np.array_equal(est.transform(s_curve), fitted_rank2.transform(s_curve))
+    assert clone(est).get_params()["device"] == device
+
+
+@pytest.mark.parametrize(
+    ("method", "make_arg", "match"),
+    [
+        ("transform", lambda X: X[:, :2], "features"),
+        ("transform", lambda X: _bad_value(X, np.nan), "NaN"),
+        ("transform", lambda X: X[0], "2D array"),
+        ("score", lambda X: X[:, :2], "features"),
+        pytest.param("inverse_transform", lambda X: np.zeros((4, 3)), "3 columns"),
+        pytest.param("inverse_transform", lambda X: np.zeros((4, 1)), "1 columns"),
+        pytest.param(
+            "inverse_transform", lambda X: np.full((4, 2), np.inf), "infinity"
+        ),
+        pytest.param("inverse_transform", lambda X: np.zeros(2), "2D array"),
+        ("sample", lambda X: 0, "n_samples"),
+        ("sample", lambda X: -2, "n_samples"),
+        ("sample", lambda X: 2.5, "n_samples"),
+    ],
+)
+def test_fitted_methods_reject_bad_input(fitted_rank2, s_curve, method, make_arg, match):
+    """Guards transform/score/inverse_transform/sample validation: a ValueError naming the problem."""
+    with pytest.raises(ValueError, match=match):
+        getattr(fitted_rank2, method)(make_arg(s_curve))
+
+
+# -------------------------------------------------------------------------- verbose
+def test_verbose_shows_progress(s_curve, tiny_params, capsys):
+    """Guards verbose=1: a progress bar named LWGAN on stderr; verbose=0 prints nothing."""
+    LWGANEstimator(latent_dim=2, verbose=0, **tiny_params).fit(s_curve)
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and quiet.err == ""
+    LWGANEstimator(latent_dim=2, verbose=1, **tiny_params).fit(s_curve)
+    loud = capsys.readouterr()
+    assert "LWGAN" in loud.err
+    assert "100%" in loud.err
+
+
+def test_tiny_params_cover_every_cost_parameter():
+    """Guards the suite's speed: every count, width and batch parameter has an explicit tiny value."""
+    missing = sorted(
+        name for name in LWGANEstimator().get_params() if is_cost_parameter(name) and name not in TINY_PARAMS
+    )
+    assert not missing, f"add tiny values for {missing} to tests/_tiny.py"

@@ -1,0 +1,116 @@
+"""choose_rank on synthetic score matrices (rows: repeated evaluations, columns: ranks 1..k)."""
+
+import numpy as np
+import pytest
+
+from latentspec._rank_selection import RANK_RULES, choose_rank
+
+
+def _scores(means, n_repeats=50, shared_sd=0.0, own_sd=0.0, seed=0):
+    """Scores whose column means are exactly ``means``.
+
+    Each row gets noise shared by all its ranks (``shared_sd``, as when every rank is
+    scored on the same batch) and each cell its own noise (``own_sd``); both are
+    centred per column, so the outcome depends on the designed means and the noise
+    level, not on the luck of the draw.
+    """
+    rng = np.random.default_rng(seed)
+    means = np.asarray(means, dtype=float)
+    shared = rng.normal(0.0, shared_sd, (n_repeats, 1))
+    own = rng.normal(0.0, own_sd, (n_repeats, means.size))
+    noise = shared + own
+    return means + noise - noise.mean(axis=0)
+
+
+def test_rules_listed():
+    """Guards the public list of rules the estimator validates rank_rule against."""
+    assert set(RANK_RULES) == {"one_se", "authors"}
+
+
+@pytest.mark.parametrize("rule", RANK_RULES)
+def test_clear_elbow_picks_the_elbow(rule):
+    """Guards the basic job: a sharp drop to rank 3 and a flat tail picks rank 3."""
+    scores = _scores([10.0, 5.0, 1.0, 1.0, 1.0], own_sd=0.05)
+    rank, _ = choose_rank(scores, rule)
+    assert rank == 3
+
+
+def test_one_se_prefers_smaller_rank_within_noise():
+    """Guards the one-SE rule: ranks whose differences are below the noise give the smallest of them."""
+    scores = _scores([4.0, 1.0, 0.995, 0.99, 0.985], own_sd=0.2)
+    rank, summary = choose_rank(scores, "one_se")
+    assert rank == 2
+    assert int(np.argmin(summary["mean"])) + 1 > 2  # the best mean is a larger rank, yet rank 2 is chosen
+
+
+def test_one_se_keeps_a_real_improvement():
+    """Guards the one-SE rule against over-smoothing: a difference far beyond the noise is kept."""
+    scores = _scores([4.0, 2.0, 1.0, 1.0], own_sd=0.05)
+    rank, _ = choose_rank(scores, "one_se")
+    assert rank == 3
+
+
+def test_one_se_uses_paired_differences():
+    """Guards pairing: large noise shared by a row cancels, so small consistent gains still count."""
+    scores = _scores([3.0, 2.0, 1.0], shared_sd=10.0, own_sd=0.01)
+    rank, summary = choose_rank(scores, "one_se")
+    assert rank == 3
+    # Unpaired standard errors (about 10 / sqrt(50)) would have hidden both differences.
+    assert np.all(summary["std_error"] > 1.0)
+    assert np.all(summary["std_error_diff"][:2] < 0.01)
+
+
+def test_summary_values():
+    """Guards the summary: rank 1..k, mean, SE of the mean, paired SE against the best (0 for the best)."""
+    scores = _scores([3.0, 1.0, 2.0], n_repeats=20, own_sd=0.3, seed=1)
+    rank, summary = choose_rank(scores, "one_se")
+    assert set(summary) == {"rank", "mean", "std_error", "std_error_diff"}
+    np.testing.assert_array_equal(summary["rank"], [1, 2, 3])
+    np.testing.assert_allclose(summary["mean"], scores.mean(axis=0))
+    np.testing.assert_allclose(summary["std_error"], scores.std(axis=0, ddof=1) / np.sqrt(20))
+    best = int(np.argmin(scores.mean(axis=0)))
+    diff = scores - scores[:, [best]]
+    np.testing.assert_allclose(summary["std_error_diff"], diff.std(axis=0, ddof=1) / np.sqrt(20))
+    assert summary["std_error_diff"][best] == 0.0
+    assert rank == 2
+
+
+def test_authors_rule_formula():
+    """Guards the authors' rule: argmin over s of m(s) + se_best^0.8 * s."""
+    scores = _scores([2.0, 1.2, 1.0, 0.95], own_sd=0.5, seed=3)
+    rank, summary = choose_rank(scores, "authors")
+    mean = scores.mean(axis=0)
+    se_best = summary["std_error"][np.argmin(mean)]
+    expected = int(np.argmin(mean + se_best**0.8 * np.arange(1, 5))) + 1
+    assert rank == expected
+
+
+def test_authors_rule_penalises_rank_by_noise():
+    """Guards the authors' penalty: a tiny gain with a noisy best rank loses to the smaller rank."""
+    noisy = _scores([1.0, 0.99], own_sd=3.0)
+    assert choose_rank(noisy, "authors")[0] == 1
+    exact = np.tile([3.0, 2.0, 1.0], (10, 1))  # no noise: no penalty, the plain argmin
+    assert choose_rank(exact, "authors")[0] == 3
+
+
+@pytest.mark.parametrize("rule", RANK_RULES)
+def test_ties_and_single_repeat(rule):
+    """Guards edge cases: equal scores give rank 1; a single repeat (no SE) gives the argmin."""
+    assert choose_rank(np.ones((5, 4)), rule)[0] == 1
+    rank, summary = choose_rank(np.array([[3.0, 1.0, 2.0]]), rule)
+    assert rank == 2
+    np.testing.assert_array_equal(summary["std_error"], 0.0)
+
+
+@pytest.mark.parametrize("rule", RANK_RULES)
+def test_returns_python_int_in_range(rule):
+    """Guards the return type: a plain int between 1 and n_ranks, usable as an attribute value."""
+    rank, _ = choose_rank(_scores([1.0, 2.0, 3.0], own_sd=0.1), rule)
+    assert type(rank) is int
+    assert rank == 1
+
+
+def test_unknown_rule_raises():
+    """Guards rule validation: an unknown rule is a ValueError naming the known ones."""
+    with pytest.raises(ValueError, match="rank_rule must be one of.*one_se"):
+        choose_rank(np.ones((3, 2)), "elbow")
