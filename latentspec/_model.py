@@ -133,15 +133,15 @@ class LWGANModule(nn.Module):
         return loss, terms
 
     def rank_terms(
-        self, x: torch.Tensor, z: torch.Tensor, prior: torch.Tensor, alpha: torch.Tensor
+        self, x: torch.Tensor, z: torch.Tensor, prior: torch.Tensor, alpha: torch.Tensor, ranks: list[int]
     ) -> dict[str, torch.Tensor]:
-        """The four score terms of every rank on one batch, sharing data and noise.
+        """The four score terms of each of ``ranks`` on one batch, sharing data and noise.
 
-        Returns a dict of tensors of shape ``(latent_dim,)``: critic gap,
+        Returns a dict of tensors of shape ``(len(ranks),)``: critic gap,
         reconstruction error, gradient penalty and MMD of each rank.
         """
-        n, k = x.shape[0], self.latent_dim
-        layout = RankLayout.blocks(list(range(1, k + 1)), n, k, x.device)
+        n, k = x.shape[0], len(ranks)
+        layout = RankLayout.blocks(ranks, n, self.latent_dim, x.device)
         xs, zs, ps, alphas = (t.repeat(k, 1) for t in (x, z, prior, alpha))
         with torch.no_grad():
             codes = self.encode(xs, layout)
@@ -150,7 +150,7 @@ class LWGANModule(nn.Module):
             critic = self.criticise(out, layout.repeated(2)).view(2, k, n)
             gap = critic[0].mean(1) - critic[1].mean(1)
             recon = reconstruction_error(xs, reconstructed).view(k, n).mean(1)
-            mmd = imq_mmd(layout.grouped(codes), layout.grouped(ps * layout.mask), k)
+            mmd = imq_mmd(layout.grouped(codes), layout.grouped(ps * layout.mask), self.latent_dim)
         between = (generated + alphas * (reconstructed - generated)).requires_grad_(True)
         with torch.enable_grad():
             penalty = gradient_penalty(self.criticise(between, layout), between)

@@ -30,19 +30,19 @@ def load_array(source: str, n_samples: int, random_state: int) -> tuple[np.ndarr
     if not path.exists():
         raise ValueError(f"{source!r} is neither a file nor a data set name ({', '.join(INTRINSIC_DIMENSIONS)})")
     suffix = path.suffix.lower()
+    if suffix not in (".npy", ".npz", ".csv"):
+        raise ValueError(f"{source}: unsupported file type {suffix!r}; use .npy, .npz or .csv")
     try:
         if suffix == ".npy":
             X = np.load(path, allow_pickle=False)
         elif suffix == ".npz":
             with np.load(path, allow_pickle=False) as archive:
                 if len(archive.files) != 1:
-                    raise ValueError(f"{source} holds {len(archive.files)} arrays; expected exactly one")
+                    raise OSError(f"it holds {len(archive.files)} arrays; expected exactly one")
                 X = archive[archive.files[0]]
-        elif suffix == ".csv":
-            X = np.loadtxt(path, delimiter=",", ndmin=2)
         else:
-            raise ValueError(f"{source}: unsupported file type {suffix!r}; use .npy, .npz or .csv")
-    except (OSError, EOFError) as exc:
+            X = np.loadtxt(path, delimiter=",", ndmin=2)
+    except (OSError, EOFError, ValueError) as exc:
         raise ValueError(f"cannot read {source}: {exc}") from None
     return np.asarray(X), None
 
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except ValueError as exc:
-        print(f"latentspec: error: {exc}", file=sys.stderr)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"latentspec: error: {reason}", file=sys.stderr)
         return 2
 
 

@@ -55,7 +55,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Hidden layer widths of the three networks.
     activation : {"leaky_relu", "relu", "silu", "tanh", "elu"}, default="leaky_relu"
         Hidden activation of all three networks.
-    n_warmup : int, default=3000
+    n_warmup : int, default=4000
         Auto-encoder warm-up steps (reconstruction, plus ``lambda_mmd`` times the
         MMD to the prior in the second half, as in the authors' toy recipe). No
         critic, so each step is cheap; they get every rank reconstructing well.
@@ -144,7 +144,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         generator_layers: tuple[int, ...] = (128, 128, 128, 128),
         critic_layers: tuple[int, ...] = (128, 128, 128, 128),
         activation: str = "leaky_relu",
-        n_warmup: int = 3000,
+        n_warmup: int = 4000,
         n_iter: int = 0,
         n_critic: int = 5,
         n_generator: int = 1,
@@ -280,7 +280,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.latent_dim_ = latent_dim
         seed = seed_from(self.random_state)
         init_generator = make_generator(seed, torch.device("cpu"))
-        self._noise = make_generator(seed + 1, self.device_)
+        noise = make_generator(seed + 1, self.device_)
 
         self.center_ = X.mean(axis=0)
         spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
@@ -290,20 +290,19 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.module_ = self._build_module()
         initialise(self.module_, init_generator)
         self.module_.to(self.device_)
-        self._train(data)
+        self._train(data, noise)
 
         if self.rank == "auto":
-            scores, terms = self._score_ranks(data, np.arange(1, latent_dim + 1))
+            scores, terms = self._score_ranks(data, np.arange(1, latent_dim + 1), noise)
             self.intrinsic_dim_, summary = choose_rank(scores, self.rank_rule)
             self.rank_ = self.intrinsic_dim_
         else:
             self.rank_ = int(self.rank)
             self.intrinsic_dim_ = None
-            scores, terms = self._score_ranks(data, np.array([self.rank_]))
+            scores, terms = self._score_ranks(data, np.array([self.rank_]), noise)
             _, summary = choose_rank(scores, self.rank_rule)
             summary["rank"] = np.array([self.rank_])
         self.rank_scores_ = {**summary, **terms}
-        del self._noise
         return self
 
     def _build_module(self) -> LWGANModule:
@@ -336,7 +335,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return [RankLayout.blocks(list(range(1, k + 1)), max(2, batch // k), k, device)]
         return [RankLayout.blocks([r], batch, k, device) for r in range(1, k + 1)]
 
-    def _train(self, data: torch.Tensor) -> None:
+    def _train(self, data: torch.Tensor, noise: torch.Generator) -> None:
         batch = min(self.batch_size, data.shape[0])
         total = self.n_warmup + self.n_iter + self.n_critic_refit
         progress = tqdm(total=total, disable=self.verbose < 1, desc="LWGAN", unit="step")
@@ -351,7 +350,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 progress.set_postfix({t: f"{v:.3g}" for t, v in terms.items() if v == v})
 
         trainer = Trainer(
-            self.module_, data, self._layouts(batch), self._noise,
+            self.module_, data, self._layouts(batch), noise,
             self.learning_rate, self.lambda_gp, self.lambda_mmd, on_log,
         )
         try:
@@ -366,7 +365,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     # --------------------------------------------------------------- rank scores
     def _score_ranks(
-        self, data: torch.Tensor, ranks: np.ndarray, seed: int | None = None
+        self, data: torch.Tensor, ranks: np.ndarray, noise: torch.Generator
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Score ``ranks`` on ``n_score_repeats`` batches; lower is better.
 
@@ -374,18 +373,16 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         score term per rank. All ranks of one repeat share its batch and noise.
         """
         module, device, k = self.module_, self.device_, self.latent_dim_
-        noise = self._noise if seed is None else make_generator(seed, device)
         n = data.shape[0]
         batch = min(self.batch_size * 2, n)
-        rank_index = torch.as_tensor(ranks - 1, device=device)
         module.eval()
         rows = []
         for _ in range(self.n_score_repeats):
             idx = torch.randperm(n, generator=noise, device=device)[:batch]
             z = torch.randn(2, batch, k, generator=noise, device=device)
             alpha = torch.rand(batch, 1, generator=noise, device=device)
-            terms = module.rank_terms(data[idx], z[0], z[1], alpha)
-            rows.append(torch.stack([terms[t] for t in HISTORY_TERMS])[:, rank_index])
+            terms = module.rank_terms(data[idx], z[0], z[1], alpha, [int(r) for r in ranks])
+            rows.append(torch.stack([terms[t] for t in HISTORY_TERMS]))
         module.train()
         values = torch.stack(rows).cpu().numpy()  # (repeats, terms, ranks)
         weights = np.array([1.0, 1.0, 1.0, self.lambda_mmd])[None, :, None]
@@ -484,7 +481,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
-        scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), seed=0)
+        scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), make_generator(0, self.device_))
         return -float(scores.mean())
 
     # ------------------------------------------------------------------- pickling
