@@ -439,7 +439,7 @@ def source_fingerprint() -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=6, help="outer iterations timed per block and implementation")
+    parser.add_argument("--iters", type=int, default=5, help="outer iterations timed per block and implementation")
     parser.add_argument("--repeats", type=int, default=3, help="alternating blocks per implementation")
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (both)")
     parser.add_argument("--device", default="cpu", help='"cpu" (default) or "cuda"')

@@ -4,7 +4,8 @@ LWGANEstimator estimates the intrinsic dimension of data and gives an encoder an
 generator at that dimension.
 """
 
+from ._rank_selection import choose_rank
 from ._version import __version__
 from .lwgan import LWGANEstimator
 
-__all__ = ["LWGANEstimator", "__version__"]
+__all__ = ["LWGANEstimator", "__version__", "choose_rank"]

@@ -11,17 +11,17 @@ import numpy as np
 
 __all__ = ["choose_rank", "RANK_RULES"]
 
-RANK_RULES = ("one_se", "authors")
+RANK_RULES = ("authors", "one_se")
 
 
-def choose_rank(scores: np.ndarray, rule: str = "one_se") -> tuple[int, dict[str, np.ndarray]]:
+def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[str, np.ndarray]]:
     """Return the chosen rank (1-based) and the per-rank summary.
 
     Parameters
     ----------
     scores : ndarray of shape (n_repeats, n_ranks)
         Score of each rank on each repeated evaluation; lower is better.
-    rule : {"one_se", "authors"}
+    rule : {"authors", "one_se"}, default="authors"
         ``"one_se"``: the smallest rank whose score is within one standard error
         of the best one, the standard error taken from the *paired* differences
         to the best rank (the evaluations share data and noise, so pairing

@@ -87,9 +87,10 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ``"per_sample"`` splits every batch evenly between the ranks, so every
         update trains every rank; ``"per_iteration"`` is the authors' scheme (one
         random rank per outer iteration).
-    rank_rule : {"one_se", "authors"}, default="one_se"
-        How the rank is chosen from the per-rank scores; see
-        :func:`latentspec._rank_selection.choose_rank`.
+    rank_rule : {"authors", "one_se"}, default="authors"
+        How the rank is chosen from the per-rank scores (see ``docs/lwgan.md``):
+        the LWGAN authors' ``argmin m(s) + se^0.8 * s``, or the smallest rank
+        within one paired standard error of the best.
     n_score_repeats : int, default=50
         Repeated evaluations (fresh batch and noise) behind every rank score.
     device : str or torch.device, default="auto"
@@ -109,7 +110,9 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     rank_scores_ : dict of ndarray
         ``rank``, ``mean`` (lower is better), ``std_error`` and
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
-        plus the mean of each score term.
+        the mean of each score term, and ``per_repeat``, the score of every
+        repeat and rank (shape ``(n_score_repeats, n_ranks)``), to which any rule
+        of :func:`latentspec.choose_rank` can be applied.
     history_ : dict of list
         Training losses every few steps: ``phase`` ("warmup", "adversarial",
         "critic_refit"), ``step`` within the phase, ``critic_gap``,
@@ -154,7 +157,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         lambda_gp: float = 5.0,
         lambda_mmd: float = 1.0,
         rank_sampling: str = "per_sample",
-        rank_rule: str = "one_se",
+        rank_rule: str = "authors",
         n_score_repeats: int = 50,
         device: str | torch.device = "auto",
         random_state: Any = None,
@@ -302,7 +305,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             scores, terms = self._score_ranks(data, np.array([self.rank_]), noise)
             _, summary = choose_rank(scores, self.rank_rule)
             summary["rank"] = np.array([self.rank_])
-        self.rank_scores_ = {**summary, **terms}
+        self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
         return self
 
     def _build_module(self) -> LWGANModule:

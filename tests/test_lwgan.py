@@ -70,10 +70,10 @@ def test_fixed_rank(fitted_rank2, s_curve):
     assert fitted_rank2.intrinsic_dim_ is None
     assert fitted_rank2.transform(s_curve).shape == (len(s_curve), 2)
     scores = fitted_rank2.rank_scores_
-    assert set(scores) == SCORE_KEYS
+    assert set(scores) == SCORE_KEYS | {"per_repeat"}
     np.testing.assert_array_equal(scores["rank"], [2])
     for key, values in scores.items():
-        assert np.shape(values) == (1,), key
+        assert np.shape(values) == ((fitted_rank2.n_score_repeats, 1) if key == "per_repeat" else (1,)), key
         assert np.isfinite(values).all(), key
 
 
@@ -84,20 +84,32 @@ def test_auto_rank_attributes(fitted_auto):
     assert 1 <= fitted_auto.intrinsic_dim_ <= latent_dim
     assert fitted_auto.rank_ == fitted_auto.intrinsic_dim_
     scores = fitted_auto.rank_scores_
-    assert set(scores) == SCORE_KEYS
+    assert set(scores) == SCORE_KEYS | {"per_repeat"}
     for key, values in scores.items():
-        assert np.shape(values) == (latent_dim,), key
+        expected = (fitted_auto.n_score_repeats, latent_dim) if key == "per_repeat" else (latent_dim,)
+        assert np.shape(values) == expected, key
         assert np.isfinite(values).all(), key
     np.testing.assert_array_equal(scores["rank"], np.arange(1, latent_dim + 1))
     assert (scores["std_error"] >= 0).all()
     assert (scores["std_error_diff"] >= 0).all()
 
 
-def test_auto_rank_follows_one_se_rule(fitted_auto):
-    """Guards that the reported rank is the one the one-SE rule picks from the reported scores."""
+def test_auto_rank_follows_the_default_rule(fitted_auto):
+    """Guards that the reported rank is the authors' rule applied to the reported scores."""
     scores = fitted_auto.rank_scores_
+    best = np.argmin(scores["mean"])
+    penalised = scores["mean"] + scores["std_error"][best] ** 0.8 * scores["rank"]
+    assert fitted_auto.intrinsic_dim_ == int(scores["rank"][np.argmin(penalised)])
+    assert scores["per_repeat"].shape == (fitted_auto.n_score_repeats, len(scores["rank"]))
+    np.testing.assert_allclose(scores["per_repeat"].mean(0), scores["mean"])
+
+
+def test_one_se_rule_is_available(tiny_params, s_curve):
+    """rank_rule="one_se" picks the smallest rank within one paired standard error of the best."""
+    est = LWGANEstimator(latent_dim=3, rank_rule="one_se", **tiny_params).fit(s_curve)
+    scores = est.rank_scores_
     within = scores["mean"] - scores["mean"].min() <= scores["std_error_diff"]
-    assert fitted_auto.intrinsic_dim_ == int(scores["rank"][within][0])
+    assert est.intrinsic_dim_ == int(scores["rank"][within][0])
 
 
 def test_history(fitted_auto):
