@@ -39,6 +39,15 @@ def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[st
     summary : dict of ndarray
         ``rank``, ``mean``, ``std_error`` (of each rank's mean) and
         ``std_error_diff`` (of its paired difference to the best rank).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from latentspec import choose_rank
+    >>> rng = np.random.default_rng(0)
+    >>> scores = np.array([1.0, 0.10, 0.099]) + 0.01 * rng.standard_normal((50, 3))
+    >>> choose_rank(scores, "authors")[0], choose_rank(scores, "one_se")[0]
+    (2, 2)
     """
     scores = np.asarray(scores, dtype=float)
     n_repeats, n_ranks = scores.shape
