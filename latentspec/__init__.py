@@ -5,7 +5,8 @@ generator at that dimension.
 """
 
 from ._rank_selection import choose_rank
+from ._training import TrainingDiverged
 from ._version import __version__
 from .lwgan import LWGANEstimator
 
-__all__ = ["LWGANEstimator", "__version__", "choose_rank"]
+__all__ = ["LWGANEstimator", "TrainingDiverged", "__version__", "choose_rank"]

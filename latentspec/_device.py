@@ -9,7 +9,14 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["resolve_device", "seed_from", "state_to_bytes", "state_from_bytes"]
+__all__ = [
+    "device_after_unpickling",
+    "make_generator",
+    "resolve_device",
+    "seed_from",
+    "state_from_bytes",
+    "state_to_bytes",
+]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

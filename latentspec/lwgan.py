@@ -251,9 +251,6 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 )
         return latent_dim
 
-    def _n_ranks_trained(self, latent_dim: int) -> int:
-        return latent_dim if self.rank == "auto" else 1
-
     # ------------------------------------------------------------------------ fit
     def fit(self, X, y=None):
         """Train the networks and choose the rank.
@@ -269,11 +266,18 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         -------
         self : LWGANEstimator
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            For bad input or parameters; the message names the problem.
+        latentspec.TrainingDiverged
+            If a loss becomes NaN or inf (a ``FloatingPointError``); the message
+            names the phase and step.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         latent_dim = self._check_params(X.shape[1])
-        n_ranks = self._n_ranks_trained(latent_dim)
-        min_samples = 2 * n_ranks
+        min_samples = 2 * (latent_dim if self.rank == "auto" else 1)
         if X.shape[0] < min_samples:
             raise ValueError(
                 f"LWGANEstimator needs at least {min_samples} samples (two per rank trained) "

@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from latentspec import LWGANEstimator
+from latentspec import LWGANEstimator, TrainingDiverged
 from latentspec._losses import IMQ_SCALES, imq_mmd
 from latentspec._model import RankLayout
 from latentspec._networks import ConditionedMLP, initialise, one_hot_codes, rank_masks, thermometer_codes
-from latentspec._training import TrainingDiverged
 
 
 def _reference_mmd(codes, prior, latent_dim):
