@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["gradient_penalty", "imq_mmd", "reconstruction_error"]
+__all__ = ["gradient_norm_penalty", "imq_mmd", "reconstruction_error"]
 
 IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -18,35 +18,48 @@ def reconstruction_error(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(x - x_rec, dim=1)
 
 
-def gradient_penalty(critic_out: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-    """Per-sample ``(||grad_u D(u)|| - 1)^2`` at ``points`` (which must require grad)."""
-    (grad,) = torch.autograd.grad(critic_out.sum(), points, create_graph=True)
+def gradient_norm_penalty(grad: torch.Tensor) -> torch.Tensor:
+    """Per-sample ``(||g|| - 1)^2`` of the critic's input gradients ``g`` (one row per sample)."""
     return (torch.linalg.vector_norm(grad, dim=1) - 1.0).square()
 
 
-class _IMQSum(torch.autograd.Function):
-    """``sum_ij sum_s C_s / (C_s + d_ij)`` per group, value and derivative in one pass.
+class _IMQKernelSum(torch.autograd.Function):
+    """``sum_ij sum_s C_s / (C_s + ||a_i - b_j||^2)`` per group, with a hand-written gradient.
 
-    Written by hand because autograd would store and replay every elementwise step
-    of every scale; this keeps one derivative array instead.
+    Autograd would store and replay every elementwise step of every scale and of
+    the squared distances; this keeps one derivative array ``S_ij = dk/dd_ij`` and
+    returns the gradients ``2 (a_i sum_j S_ij - sum_j S_ij b_j)`` (and likewise for
+    ``b``) with two matrix products. Calling it as ``(a, a)`` gives the gradient of
+    a within-sample sum, as autograd adds the two.
     """
 
     @staticmethod
-    def forward(ctx, sq: torch.Tensor, base: float) -> torch.Tensor:
+    def forward(ctx, a: torch.Tensor, b: torch.Tensor, base: float) -> torch.Tensor:
+        sq = torch.baddbmm(b.square().sum(-1)[:, None, :], a, b.transpose(1, 2), alpha=-2.0)
+        sq.add_(a.square().sum(-1)[:, :, None]).clamp_min_(0.0)
+        needs_slope = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
         total = torch.zeros_like(sq)
-        slope = torch.zeros_like(sq)
+        slope = torch.zeros_like(sq) if needs_slope else None
+        inv = torch.empty_like(sq)
         for scale in IMQ_SCALES:
             c = base * scale
-            inv = (sq + c).reciprocal_()
+            torch.add(sq, c, out=inv).reciprocal_()
             total.add_(inv, alpha=c)
-            slope.addcmul_(inv, inv, value=-c)
-        ctx.save_for_backward(slope)
+            if slope is not None:
+                slope.addcmul_(inv, inv, value=-c)
+        ctx.save_for_backward(a, b, slope)
         return total.sum(dim=(1, 2))
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
-        (slope,) = ctx.saved_tensors
-        return slope * grad_out[:, None, None], None
+        a, b, slope = ctx.saved_tensors
+        weights = slope * grad_out[:, None, None]
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = 2.0 * (a * weights.sum(2, keepdim=True) - weights @ b)
+        if ctx.needs_input_grad[1]:
+            grad_b = 2.0 * (b * weights.sum(1)[:, :, None] - weights.transpose(1, 2) @ a)
+        return grad_a, grad_b, None
 
 
 def imq_mmd(codes: torch.Tensor, prior: torch.Tensor, latent_dim: int) -> torch.Tensor:
@@ -72,12 +85,10 @@ def imq_mmd(codes: torch.Tensor, prior: torch.Tensor, latent_dim: int) -> torch.
     m = codes.shape[1]
     if m < 2:
         return torch.zeros(codes.shape[0], device=codes.device, dtype=codes.dtype)
-
-    def kernel_sum(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        sq = (a.square().sum(-1)[:, :, None] + b.square().sum(-1)[:, None, :] - 2.0 * a @ b.transpose(1, 2))
-        return _IMQSum.apply(sq.clamp_min(0.0), 2.0 * latent_dim)
-
+    base = 2.0 * latent_dim
     # k(a, a) = 1 for every scale, so the diagonal of each within-sample sum is len(IMQ_SCALES) * m.
     diagonal = len(IMQ_SCALES) * m
-    within = (kernel_sum(codes, codes) + kernel_sum(prior, prior) - 2 * diagonal) / (m * (m - 1))
-    return within - 2.0 * kernel_sum(codes, prior) / (m * m)
+    within_codes = _IMQKernelSum.apply(codes, codes, base)
+    within_prior = _IMQKernelSum.apply(prior, prior, base)
+    within = (within_codes + within_prior - 2 * diagonal) / (m * (m - 1))
+    return within - 2.0 * _IMQKernelSum.apply(codes, prior, base) / (m * m)
