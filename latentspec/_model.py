@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._losses import gradient_penalty, imq_mmd, reconstruction_error
+from ._losses import gradient_norm_penalty, imq_mmd, reconstruction_error
 from ._networks import MLP, ConditionedMLP, one_hot_codes, rank_masks, thermometer_codes
 
 __all__ = ["LWGANModule", "RankLayout"]
@@ -21,30 +21,52 @@ __all__ = ["LWGANModule", "RankLayout"]
 
 @dataclass
 class RankLayout:
-    """Per-row rank codes of a batch, computed once and reused every step."""
+    """Rank codes of a batch whose rows come in equal contiguous blocks, one rank per block.
 
-    ranks: torch.Tensor  # (n,) ints in 1..latent_dim
-    mask: torch.Tensor  # (n, latent_dim) latent mask
-    encoder_code: torch.Tensor  # (n, latent_dim) one-hot
-    critic_code: torch.Tensor  # (n, latent_dim) thermometer
-    n_groups: int  # rows come in n_groups contiguous blocks of equal size, one rank each
+    Built once and reused every step. The codes are stored once per block, not per
+    row: with shape ``(latent_dim,)`` when every block has the same rank (the
+    conditioned networks then fold the code into their biases), else with shape
+    ``(n_groups, 1, latent_dim)``, which broadcasts over the rows of each block.
+    """
+
+    ranks: tuple[int, ...]  # the rank of every block
+    block_size: int  # rows per block
+    mask: torch.Tensor  # latent mask: (latent_dim,) if shared, else (n_rows, latent_dim)
+    encoder_code: torch.Tensor  # one-hot: (latent_dim,) or (n_groups, 1, latent_dim)
+    critic_code: torch.Tensor  # thermometer: (latent_dim,) or (n_groups, 1, latent_dim)
     _repeats: dict[int, RankLayout] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_ranks(cls, ranks: torch.Tensor, latent_dim: int, n_groups: int = 1) -> RankLayout:
-        return cls(
-            ranks=ranks,
-            mask=rank_masks(ranks, latent_dim),
-            encoder_code=one_hot_codes(ranks, latent_dim),
-            critic_code=thermometer_codes(ranks, latent_dim),
-            n_groups=n_groups,
-        )
 
     @classmethod
     def blocks(cls, ranks: list[int], block_size: int, latent_dim: int, device: torch.device) -> RankLayout:
         """Contiguous blocks of ``block_size`` rows, one block per rank in ``ranks``."""
-        per_row = torch.tensor(ranks, device=device).repeat_interleave(block_size)
-        return cls.from_ranks(per_row, latent_dim, n_groups=len(ranks))
+        ranks = tuple(int(r) for r in ranks)
+        per_block = torch.tensor(ranks, device=device)
+        if len(set(ranks)) == 1:
+            one = per_block[:1]
+            return cls(
+                ranks,
+                block_size,
+                mask=rank_masks(one, latent_dim)[0],
+                encoder_code=one_hot_codes(one, latent_dim)[0],
+                critic_code=thermometer_codes(one, latent_dim)[0],
+            )
+        return cls(
+            ranks,
+            block_size,
+            mask=rank_masks(per_block.repeat_interleave(block_size), latent_dim),
+            encoder_code=one_hot_codes(per_block, latent_dim)[:, None, :],
+            critic_code=thermometer_codes(per_block, latent_dim)[:, None, :],
+        )
+
+    @property
+    def n_groups(self) -> int:
+        """Number of blocks."""
+        return len(self.ranks)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows of the batch."""
+        return len(self.ranks) * self.block_size
 
     def grouped(self, t: torch.Tensor) -> torch.Tensor:
         """View ``(n, d)`` rows as ``(n_groups, n / n_groups, d)`` rank blocks."""
@@ -53,9 +75,9 @@ class RankLayout:
     def repeated(self, times: int) -> RankLayout:
         """The layout of ``times`` stacked copies of the batch (cached)."""
         if times not in self._repeats:
-            latent_dim = self.mask.shape[1]
-            self._repeats[times] = RankLayout.from_ranks(
-                self.ranks.repeat(times), latent_dim, n_groups=self.n_groups * times
+            latent_dim = self.encoder_code.shape[-1]
+            self._repeats[times] = RankLayout.blocks(
+                list(self.ranks) * times, self.block_size, latent_dim, self.encoder_code.device
             )
         return self._repeats[times]
 
@@ -88,6 +110,11 @@ class LWGANModule(nn.Module):
     def criticise(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:
         return self.critic(x, layout.critic_code).squeeze(1)
 
+    def penalty(self, points: torch.Tensor, layout: RankLayout) -> torch.Tensor:
+        """Per-row gradient penalty ``(||grad_u D(u, r)|| - 1)^2`` at ``points``."""
+        _, grad = self.critic.forward_with_input_gradient(points, layout.critic_code)
+        return gradient_norm_penalty(grad)
+
     # -- losses ---------------------------------------------------------------------
     def critic_loss(
         self,
@@ -103,10 +130,12 @@ class LWGANModule(nn.Module):
         generator frozen; the penalty is taken on points between them.
         """
         n = reconstructed.shape[0]
-        between = (generated + alpha * (reconstructed - generated)).requires_grad_(True)
-        out = self.criticise(torch.cat([reconstructed, generated, between]), layout.repeated(3))
-        gap = out[:n].mean() - out[n : 2 * n].mean()
-        penalty = gradient_penalty(out[2 * n :], between).mean()
+        out = self.criticise(torch.cat([reconstructed, generated]), layout.repeated(2))
+        gap = out[:n].mean() - out[n:].mean()
+        # A pass of its own for the penalty points, so that the double backward of
+        # the gradient penalty runs over these rows only.
+        between = generated + alpha * (reconstructed - generated)
+        penalty = self.penalty(between, layout).mean()
         return -gap + lambda_gp * penalty, gap.detach(), penalty.detach()
 
     def generator_loss(
@@ -151,9 +180,7 @@ class LWGANModule(nn.Module):
             gap = critic[0].mean(1) - critic[1].mean(1)
             recon = reconstruction_error(xs, reconstructed).view(k, n).mean(1)
             mmd = imq_mmd(layout.grouped(codes), layout.grouped(ps * layout.mask), self.latent_dim)
-        between = (generated + alphas * (reconstructed - generated)).requires_grad_(True)
-        with torch.enable_grad():
-            penalty = gradient_penalty(self.criticise(between, layout), between)
-        penalty = penalty.detach().view(k, n).mean(1)
+            between = generated + alphas * (reconstructed - generated)
+            penalty = self.penalty(between, layout).view(k, n).mean(1)
         return {"critic_gap": gap, "reconstruction": recon, "gradient_penalty": penalty, "mmd": mmd}
 

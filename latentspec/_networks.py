@@ -45,17 +45,43 @@ def rank_masks(ranks: torch.Tensor, latent_dim: int) -> torch.Tensor:
     return (positions <= ranks[:, None]).to(torch.get_default_dtype())
 
 
-def _activation(name: str) -> nn.Module:
-    activations = {
-        "relu": nn.ReLU,
-        "leaky_relu": lambda: nn.LeakyReLU(0.2),
-        "silu": nn.SiLU,
-        "tanh": nn.Tanh,
-        "elu": nn.ELU,
-    }
-    if name not in activations:
-        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(activations)}")
-    return activations[name]()
+def _silu_derivative(x: torch.Tensor) -> torch.Tensor:
+    sigmoid = torch.sigmoid(x)
+    return sigmoid * (1.0 + x * (1.0 - sigmoid))
+
+
+# name: (module factory, in-place function, derivative as a function of the pre-activation)
+_ACTIVATIONS = {
+    "relu": (nn.ReLU, F.relu_, lambda x: (x > 0).to(x.dtype)),
+    "leaky_relu": (
+        lambda: nn.LeakyReLU(0.2),
+        lambda x: F.leaky_relu_(x, 0.2),
+        lambda x: torch.where(x > 0, 1.0, 0.2).to(x.dtype),
+    ),
+    "silu": (nn.SiLU, lambda x: F.silu(x, inplace=True), _silu_derivative),
+    "tanh": (nn.Tanh, torch.tanh_, lambda x: 1.0 - torch.tanh(x).square()),
+    "elu": (nn.ELU, F.elu_, lambda x: torch.where(x > 0, 1.0, torch.exp(x.clamp_max(0.0)))),
+}
+
+
+class _Activation(nn.Module):
+    """A hidden activation that works in place when no gradient is recorded.
+
+    Without autograd nothing needs the pre-activation values, so overwriting them
+    saves allocating (and on a CPU, page-faulting) a fresh activation array per layer.
+    """
+
+    def __init__(self, name: str):
+        super().__init__()
+        if name not in _ACTIVATIONS:
+            raise ValueError(f"unknown activation {name!r}; expected one of {sorted(_ACTIVATIONS)}")
+        make, self._in_place, self.derivative = _ACTIVATIONS[name]
+        self.function = make()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled():
+            return self.function(x)
+        return self._in_place(x)
 
 
 class MLP(nn.Module):
@@ -66,7 +92,7 @@ class MLP(nn.Module):
         sizes = (in_features, *hidden)
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.out = nn.Linear(sizes[-1], out_features)
-        self.act = _activation(activation)
+        self.act = _Activation(activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.hidden:
@@ -102,15 +128,67 @@ class ConditionedMLP(nn.Module):
         self.code_weights = nn.ParameterList(
             nn.Parameter(torch.empty(b, code_dim)) for b in sizes[1:]
         )
-        self.act = _activation(activation)
+        self.act = _Activation(activation)
 
     def forward(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """Apply the network to rows ``x`` (shape ``(n, in_features)``) with rank code ``code``.
+
+        ``code`` has shape ``(code_dim,)`` (one code for every row: it is folded
+        into the biases), ``(n, code_dim)`` (one code per row), or
+        ``(g, 1, code_dim)`` (one code per block of ``n / g`` contiguous rows).
+        """
+        n = x.shape[0]
+        if code.dim() == 3:
+            x = x.reshape(code.shape[0], -1, x.shape[-1])
         last = len(self.layers) - 1
         for i, (layer, code_weight) in enumerate(zip(self.layers, self.code_weights)):
-            x = layer(x) + F.linear(code, code_weight)
+            if code.dim() == 1:
+                x = F.linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
+            else:
+                x = layer(x) + F.linear(code, code_weight)
             if i < last:
                 x = self.act(x)
-        return x
+        return x.reshape(n, -1)
+
+    def forward_with_input_gradient(self, x: torch.Tensor, code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Outputs and their gradient with respect to the inputs (one output unit).
+
+        The chain rule written out layer by layer, ``W_1^T (a'_1 * W_2^T (... a'_L * w))``,
+        as differentiable tensor operations: a loss on the gradient (the critic's
+        gradient penalty) then needs one ordinary backward pass instead of
+        autograd's double backward through a recorded backward graph.
+
+        Parameters
+        ----------
+        x : tensor of shape (n, in_features)
+        code : tensor
+            Rank code, in any of the shapes :meth:`forward` accepts.
+
+        Returns
+        -------
+        out : tensor of shape (n,)
+        grad : tensor of shape (n, in_features)
+            ``d out_i / d x_i`` for every row.
+        """
+        if self.layers[-1].out_features != 1:
+            raise ValueError("forward_with_input_gradient needs a network with one output unit")
+        n = x.shape[0]
+        if code.dim() == 3:
+            x = x.reshape(code.shape[0], -1, x.shape[-1])
+        pre_activations = []
+        last = len(self.layers) - 1
+        for i, (layer, code_weight) in enumerate(zip(self.layers, self.code_weights)):
+            if code.dim() == 1:
+                x = F.linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
+            else:
+                x = layer(x) + F.linear(code, code_weight)
+            if i < last:
+                pre_activations.append(x)
+                x = self.act.function(x)  # never in place: the derivative needs the pre-activation
+        grad = self.layers[last].weight  # (1, width): d out / d (last hidden activation)
+        for i in range(last - 1, -1, -1):
+            grad = (grad * self.act.derivative(pre_activations[i])) @ self.layers[i].weight
+        return x.reshape(n), grad.reshape(n, -1)
 
 
 @torch.no_grad()

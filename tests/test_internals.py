@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from latentspec import LWGANEstimator, TrainingDiverged
-from latentspec._losses import IMQ_SCALES, imq_mmd
+from latentspec._losses import IMQ_SCALES, gradient_norm_penalty, imq_mmd
 from latentspec._model import RankLayout
 from latentspec._networks import ConditionedMLP, initialise, one_hot_codes, rank_masks, thermometer_codes
 
@@ -78,9 +78,52 @@ def test_encoder_output_is_masked_beyond_the_rank(fitted_auto, s_curve):
 def test_rank_blocks_group_rows():
     """Blocks of equal size, one rank each, viewed per group."""
     layout = RankLayout.blocks([1, 2, 3], 4, 3, torch.device("cpu"))
-    assert layout.ranks.tolist() == [1] * 4 + [2] * 4 + [3] * 4
+    assert layout.n_rows == 12
+    assert layout.mask.tolist() == [[1, 0, 0]] * 4 + [[1, 1, 0]] * 4 + [[1, 1, 1]] * 4
     assert layout.grouped(torch.zeros(12, 5)).shape == (3, 4, 5)
     assert layout.repeated(2).n_groups == 6
+    assert layout.repeated(2).ranks == (1, 2, 3, 1, 2, 3)
+    shared = RankLayout.blocks([2, 2], 4, 3, torch.device("cpu"))
+    assert shared.mask.tolist() == [1, 1, 0] and shared.n_rows == 8
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "silu", "tanh", "elu"])
+@pytest.mark.parametrize("code_form", ["shared", "per_row", "per_block"])
+def test_penalty_matches_autograd_double_backward(activation, code_form):
+    """The written-out input gradient gives the autograd penalty and the same parameter gradients."""
+    net = ConditionedMLP(3, (16, 8), 1, code_dim=4, activation=activation).double()
+    initialise(net, torch.Generator().manual_seed(0))
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    ranks = torch.tensor([2, 2, 2, 4, 4, 4]) if code_form != "shared" else torch.tensor([3] * 6)
+    code = thermometer_codes(ranks, 4).double()
+    code = {"shared": code[0], "per_row": code, "per_block": code[::3, None, :]}[code_form]
+
+    points = x.clone().requires_grad_(True)
+    reference_out = net(points, code).squeeze(1)
+    (reference_grad,) = torch.autograd.grad(reference_out.sum(), points, create_graph=True)
+    reference = gradient_norm_penalty(reference_grad).sum()
+    out, grad = net.forward_with_input_gradient(x, code)
+    penalty = gradient_norm_penalty(grad).sum()
+
+    torch.testing.assert_close(out, reference_out.detach())
+    torch.testing.assert_close(penalty, reference.detach())
+    params = list(net.parameters())
+    got_grads = torch.autograd.grad(penalty, params, materialize_grads=True)
+    for got, expected in zip(got_grads, torch.autograd.grad(reference, params, materialize_grads=True)):
+        torch.testing.assert_close(got, expected)
+    with torch.no_grad():  # in-place activations must not corrupt the pre-activations it needs
+        torch.testing.assert_close(net.forward_with_input_gradient(x, code)[1], grad.detach())
+
+
+def test_conditioned_mlp_code_forms_agree():
+    """A code shared by all rows, one per row, and one per block give the same outputs."""
+    net = ConditionedMLP(3, (8, 8), 2, code_dim=4, activation="leaky_relu")
+    initialise(net, torch.Generator().manual_seed(0))
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(1))
+    per_row = one_hot_codes(torch.tensor([2, 2, 2, 4, 4, 4]), 4)
+    per_block = one_hot_codes(torch.tensor([2, 4]), 4)[:, None, :]
+    torch.testing.assert_close(net(x, per_block), net(x, per_row))
+    torch.testing.assert_close(net(x[:3], per_row[0]), net(x[:3], per_row[:3]))
 
 
 @pytest.mark.parametrize("rank_sampling", ["per_sample", "per_iteration"])
