@@ -150,25 +150,31 @@ class ConditionedMLP(nn.Module):
                 x = self.act(x)
         return x.reshape(n, -1)
 
-    def forward_with_input_gradient(self, x: torch.Tensor, code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Outputs and their gradient with respect to the inputs (one output unit).
+    def forward_with_input_gradient(
+        self, x: torch.Tensor, code: torch.Tensor, first_row: int = 0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Outputs, and their gradient with respect to the inputs of rows ``first_row:``.
 
         The chain rule written out layer by layer, ``W_1^T (a'_1 * W_2^T (... a'_L * w))``,
         as differentiable tensor operations: a loss on the gradient (the critic's
         gradient penalty) then needs one ordinary backward pass instead of
-        autograd's double backward through a recorded backward graph.
+        autograd's double backward through a recorded backward graph. Rows before
+        ``first_row`` share the forward pass without paying for a gradient.
 
         Parameters
         ----------
         x : tensor of shape (n, in_features)
         code : tensor
             Rank code, in any of the shapes :meth:`forward` accepts.
+        first_row : int, default=0
+            The first row whose input gradient is wanted.
 
         Returns
         -------
         out : tensor of shape (n,)
-        grad : tensor of shape (n, in_features)
-            ``d out_i / d x_i`` for every row.
+            The network's single output unit for every row.
+        grad : tensor of shape (n - first_row, in_features)
+            ``d out_i / d x_i`` for rows ``i >= first_row``.
         """
         if self.layers[-1].out_features != 1:
             raise ValueError("forward_with_input_gradient needs a network with one output unit")
@@ -183,12 +189,12 @@ class ConditionedMLP(nn.Module):
             else:
                 x = layer(x) + F.linear(code, code_weight)
             if i < last:
-                pre_activations.append(x)
+                pre_activations.append(x.reshape(n, -1)[first_row:])
                 x = self.act.function(x)  # never in place: the derivative needs the pre-activation
         grad = self.layers[last].weight  # (1, width): d out / d (last hidden activation)
         for i in range(last - 1, -1, -1):
             grad = (grad * self.act.derivative(pre_activations[i])) @ self.layers[i].weight
-        return x.reshape(n), grad.reshape(n, -1)
+        return x.reshape(n), grad
 
 
 @torch.no_grad()

@@ -113,6 +113,9 @@ def test_penalty_matches_autograd_double_backward(activation, code_form):
         torch.testing.assert_close(got, expected)
     with torch.no_grad():  # in-place activations must not corrupt the pre-activations it needs
         torch.testing.assert_close(net.forward_with_input_gradient(x, code)[1], grad.detach())
+        out_tail, grad_tail = net.forward_with_input_gradient(x, code, first_row=4)
+        torch.testing.assert_close(out_tail, out.detach())
+        torch.testing.assert_close(grad_tail, grad[4:].detach())
 
 
 def test_conditioned_mlp_code_forms_agree():
