@@ -7,8 +7,9 @@ computed within each rank, as if each rank had its own batch.
 from __future__ import annotations
 
 import torch
+from torch.nn import functional as F
 
-__all__ = ["gradient_norm_penalty", "imq_mmd", "reconstruction_error"]
+__all__ = ["gradient_norm_penalty", "imq_mmd", "class_posterior_loss", "reconstruction_error"]
 
 IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -21,6 +22,33 @@ def reconstruction_error(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
 def gradient_norm_penalty(grad: torch.Tensor) -> torch.Tensor:
     """Per-sample ``(||g|| - 1)^2`` of the critic's input gradients ``g`` (one row per sample)."""
     return (torch.linalg.vector_norm(grad, dim=1) - 1.0).square()
+
+
+CLASS_SEPARATION = 5.0
+
+
+def class_posterior_loss(codes: torch.Tensor, labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Cross-entropy of the class posterior of the class-conditional prior.
+
+    Under the prior ``z | y = k ~ N(s e_k, I)`` with ``s =`` :data:`CLASS_SEPARATION`
+    and equal class weights, ``log p(y = k | z) = s z_k + const``: the logits of a
+    code are ``s * z[:n_classes]``. The term asks each code to be explained by the
+    component of its own class.
+
+    Parameters
+    ----------
+    codes : tensor of shape (n, latent_dim)
+        Encoder outputs of rank at least ``n_classes``.
+    labels : tensor of shape (n,)
+        Class indices in ``0..n_classes-1``.
+    n_classes : int
+
+    Returns
+    -------
+    tensor
+        The mean cross-entropy (a scalar).
+    """
+    return F.cross_entropy(CLASS_SEPARATION * codes[:, :n_classes], labels)
 
 
 class _IMQKernelSum(torch.autograd.Function):

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._losses import imq_mmd, reconstruction_error
+from ._losses import CLASS_SEPARATION, class_posterior_loss, imq_mmd, reconstruction_error
 from ._model import LWGANModule, RankLayout
 
 __all__ = ["HISTORY_TERMS", "TrainingDiverged", "Trainer"]
@@ -80,9 +80,20 @@ class Trainer:
         lambda_gp: float,
         lambda_mmd: float,
         on_log: Callable[[str, int, int, dict[str, float]], None],
+        labels: torch.Tensor | None = None,
+        label_weight: float = 0.0,
     ):
         self.module = module
         self.data = data
+        self.labels = labels if label_weight > 0 else None
+        self.label_weight = label_weight
+        self.class_means: torch.Tensor | None = None
+        if self.labels is not None:
+            counts = torch.bincount(self.labels)
+            self.class_probs = counts / counts.sum()
+            self.class_means = CLASS_SEPARATION * torch.eye(
+                len(counts), module.latent_dim, device=data.device, dtype=data.dtype
+            )
         self.layouts = layouts
         self.noise = generator
         self.learning_rate = learning_rate
@@ -110,7 +121,31 @@ class Trainer:
         return self.layouts[int(pick)]
 
     def _rows(self, count: int) -> torch.Tensor:
-        return self.data[torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)]
+        return self._draw(count)[0]
+
+    def _draw(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``count`` rows drawn with replacement, and their labels when labels are used."""
+        rows = torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)
+        return self.data[rows], (None if self.labels is None else self.labels[rows])
+
+    def _label_loss(self, codes: torch.Tensor, labels: torch.Tensor | None, layout: RankLayout) -> torch.Tensor:
+        """``label_weight`` times the label term of the rows whose rank can hold every class."""
+        if labels is None:
+            return torch.zeros((), device=codes.device)
+        return self.label_weight * class_posterior_loss(codes, labels, self.class_means.shape[0])
+
+    def _prior(self, count: int, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Latent draws of the prior: ``N(0, I)``, or with labels the class-conditional mixture.
+
+        With ``labels`` each row is drawn from its class's component; without, the
+        class is drawn with the training frequencies.
+        """
+        z = self._normal(count, self.module.latent_dim)
+        if self.class_means is None:
+            return z
+        if labels is None:
+            labels = torch.multinomial(self.class_probs, count, replacement=True, generator=self.noise)
+        return z + self.class_means[labels]
 
     def _normal(self, *shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=self.noise, device=self.data.device)
@@ -150,15 +185,15 @@ class Trainer:
         nan = torch.full((), math.nan, device=self.data.device)
         for step in range(steps):
             layout = self._layout()
-            x = self._rows(self.batch)
+            x, labels = self._draw(self.batch)
             codes = module.encode(x, layout)
             recon = reconstruction_error(x, module.generate(codes)).mean()
-            loss = recon
+            loss = recon + self._label_loss(codes, labels, layout)
             mmd = torch.zeros((), device=x.device)
             # As in the authors' toy recipe, the MMD is off for the first half: the
             # auto-encoder first learns to reconstruct (unroll the manifold) freely.
             if self.lambda_mmd > 0 and step >= steps // 2:
-                prior = self._normal(self.batch, k) * layout.mask
+                prior = self._prior(self.batch, labels) * layout.mask
                 mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
                 loss = loss + self.lambda_mmd * mmd
             optimiser.zero_grad(set_to_none=True)
@@ -171,9 +206,9 @@ class Trainer:
 
     def _critic_steps(self, layout: RankLayout, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``steps`` critic updates with the encoder and generator frozen."""
-        module, batch, k = self.module, self.batch, self.module.latent_dim
+        module, batch = self.module, self.batch
         rows = steps * batch
-        x, z = self._rows(rows), self._normal(rows, k)
+        x, z = self._rows(rows), self._prior(rows)
         # The frozen encoder and generator run once for all steps, in chunks of a few
         # steps: large enough for efficient matrix products, small enough that the
         # hidden activations stay in cache instead of being reallocated every time.
@@ -217,7 +252,11 @@ class Trainer:
             self._set_critic_trainable(False)
             for _ in range(n_generator):
                 z = self._normal(2, batch, k)
-                loss, terms = module.generator_loss(self._rows(batch), z[0], z[1], layout, self.lambda_mmd)
+                x, labels = self._draw(batch)
+                if self.class_means is not None:
+                    z = torch.stack([self._prior(batch), self._prior(batch, labels)])
+                loss, terms = module.generator_loss(x, z[0], z[1], layout, self.lambda_mmd)
+                loss = loss + self._label_loss(terms.pop("codes"), labels, layout)
                 self.opt_autoencoder.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt_autoencoder.step()

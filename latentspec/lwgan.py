@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 from tqdm.auto import tqdm
 
 from ._device import (
@@ -20,6 +20,7 @@ from ._device import (
     state_from_bytes,
     state_to_bytes,
 )
+from ._losses import CLASS_SEPARATION
 from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
@@ -83,6 +84,18 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Weight of the critic's gradient penalty.
     lambda_mmd : float, default=1.0
         Weight of the MMD between encoded codes and the prior.
+    label_weight : float, default=0.0
+        Weight of an optional label term, used when ``fit`` gets labels ``y``
+        (``0`` ignores ``y``). The prior then becomes class-conditional,
+        ``z | y = k ~ N(s e_k, I)`` for the ``K`` classes (``s = 5``), a mixture
+        with one component per class along its own latent axis: the MMD matches
+        the codes of every batch to draws of their classes' components, and the
+        term is the cross-entropy of the class posterior under that prior, so
+        each class gets a region and a direction of its own. That is the
+        structure the quasi-eigenvectors of :class:`QuasiEigenBasis` read off
+        (the Deep LSD paper trains its encoder with a label term for the same
+        reason). ``sample`` then draws from the mixture, with the training class
+        frequencies. Needs an integer ``rank >= K``.
     rank_sampling : {"per_sample", "per_iteration"}, default="per_sample"
         ``"per_sample"`` splits every batch evenly between the ranks, so every
         update trains every rank; ``"per_iteration"`` is the authors' scheme (one
@@ -156,6 +169,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         learning_rate: float = 2e-3,
         lambda_gp: float = 5.0,
         lambda_mmd: float = 1.0,
+        label_weight: float = 0.0,
         rank_sampling: str = "per_sample",
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
@@ -179,6 +193,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.learning_rate = learning_rate
         self.lambda_gp = lambda_gp
         self.lambda_mmd = lambda_mmd
+        self.label_weight = label_weight
         self.rank_sampling = rank_sampling
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
@@ -234,6 +249,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate!r}")
         non_negative("lambda_gp", self.lambda_gp)
         non_negative("lambda_mmd", self.lambda_mmd)
+        non_negative("label_weight", self.label_weight)
         if self.rank_sampling not in _RANK_SAMPLING:
             raise ValueError(f"rank_sampling must be one of {_RANK_SAMPLING}, got {self.rank_sampling!r}")
         if self.rank_rule not in RANK_RULES:
@@ -259,8 +275,9 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data; no NaN or inf.
-        y : ignored
-            Accepted for Pipeline compatibility.
+        y : array-like of shape (n_samples,) or None
+            Class labels, used only when ``label_weight > 0`` (then required);
+            otherwise ignored (accepted for Pipeline compatibility).
 
         Returns
         -------
@@ -283,6 +300,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"LWGANEstimator needs at least {min_samples} samples (two per rank trained) "
                 f"but X has {X.shape[0]}; pass more samples or fewer ranks (latent_dim or rank)"
             )
+        labels = self._check_labels(y, X.shape[0], latent_dim)
         self.device_ = resolve_device(self.device)
         self.latent_dim_ = latent_dim
         seed = seed_from(self.random_state)
@@ -297,7 +315,9 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.module_ = self._build_module()
         initialise(self.module_, init_generator)
         self.module_.to(self.device_)
-        self._train(data, noise)
+        if labels is not None:
+            labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
+        self._train(data, noise, labels)
 
         if self.rank == "auto":
             scores, terms = self._score_ranks(data, np.arange(1, latent_dim + 1), noise)
@@ -311,6 +331,42 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             summary["rank"] = np.array([self.rank_])
         self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
         return self
+
+    def _check_labels(self, y: Any, n_samples: int, latent_dim: int) -> np.ndarray | None:
+        """Class indices of ``y`` when the label term is on (sets ``classes_``), else None."""
+        self.classes_ = None
+        if self.label_weight == 0:
+            return None
+        if y is None:
+            raise ValueError("label_weight > 0 needs class labels: call fit(X, y)")
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != n_samples:
+            raise ValueError(f"y has {y.shape[0]} labels but X has {n_samples} samples")
+        self.classes_, indices = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(f"label_weight > 0 needs at least 2 classes in y, got {n_classes}")
+        if self.rank == "auto":
+            raise ValueError(
+                "label_weight > 0 needs a fixed integer rank (the class-conditional prior has one "
+                "component per class at that rank); set rank, e.g. rank=latent_dim"
+            )
+        if self.rank < n_classes:
+            raise ValueError(
+                f"the label term gives each of the {n_classes} classes a latent coordinate, but rank="
+                f"{self.rank}; use rank >= {n_classes} (and latent_dim >= rank) or label_weight=0"
+            )
+        self.class_weights_ = np.bincount(indices) / len(indices)
+        return indices
+
+    def _latent_offsets(self, count: int, generator: torch.Generator) -> torch.Tensor | float:
+        """Class-component means of ``count`` prior draws (0 without the label term)."""
+        if self.classes_ is None:
+            return 0.0
+        weights = torch.as_tensor(self.class_weights_, dtype=torch.float32, device=self.device_)
+        classes = torch.multinomial(weights, count, replacement=True, generator=generator)
+        eye = torch.eye(len(self.classes_), self.latent_dim_, device=self.device_)
+        return CLASS_SEPARATION * eye[classes]
 
     def _build_module(self) -> LWGANModule:
         # nn.Linear draws its default initialisation from the global generator; fork it so
@@ -342,7 +398,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return [RankLayout.blocks(list(range(1, k + 1)), max(2, batch // k), k, device)]
         return [RankLayout.blocks([r], batch, k, device) for r in range(1, k + 1)]
 
-    def _train(self, data: torch.Tensor, noise: torch.Generator) -> None:
+    def _train(self, data: torch.Tensor, noise: torch.Generator, labels: torch.Tensor | None) -> None:
         batch = min(self.batch_size, data.shape[0])
         total = self.n_warmup + self.n_iter + self.n_critic_refit
         progress = tqdm(total=total, disable=self.verbose < 1, desc="LWGAN", unit="step")
@@ -359,6 +415,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         trainer = Trainer(
             self.module_, data, self._layouts(batch), noise,
             self.learning_rate, self.lambda_gp, self.lambda_mmd, on_log,
+            labels=labels, label_weight=float(self.label_weight),
         )
         try:
             trainer.warm_up(self.n_warmup, log_every=max(1, self.n_warmup // 100))
@@ -388,6 +445,8 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             idx = torch.randperm(n, generator=noise, device=device)[:batch]
             z = torch.randn(2, batch, k, generator=noise, device=device)
             alpha = torch.rand(batch, 1, generator=noise, device=device)
+            if self.classes_ is not None:
+                z = z + torch.stack([self._latent_offsets(batch, noise) for _ in range(2)])
             terms = module.rank_terms(data[idx], z[0], z[1], alpha, [int(r) for r in ranks])
             rows.append(torch.stack([terms[t] for t in HISTORY_TERMS]))
         module.train()
@@ -465,7 +524,11 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         check_is_fitted(self)
         if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-        z = np.random.default_rng(seed_from(random_state)).standard_normal((n_samples, self.rank_))
+        rng = np.random.default_rng(seed_from(random_state))
+        z = rng.standard_normal((n_samples, self.rank_))
+        if self.classes_ is not None:  # the class-conditional prior: pick a class, then its component
+            classes = rng.choice(len(self.classes_), size=n_samples, p=self.class_weights_)
+            z[np.arange(n_samples), classes] += CLASS_SEPARATION
         return self._decode(z)
 
     def score(self, X, y=None) -> float:
