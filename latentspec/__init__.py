@@ -1,12 +1,23 @@
 """latentspec: learn and use the latent space of generative models, scikit-learn style.
 
 LWGANEstimator estimates the intrinsic dimension of data and gives an encoder and a
-generator at that dimension.
+generator at that dimension. QuasiEigenBasis, LatentSpectralDenoiser and LatentRotator expand
+latent codes in label directions (deep latent spectral decomposition) to classify,
+denoise and rotate them.
 """
 
 from ._rank_selection import choose_rank
 from ._training import TrainingDiverged
 from ._version import __version__
 from .lwgan import LWGANEstimator
+from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
 
-__all__ = ["LWGANEstimator", "TrainingDiverged", "__version__", "choose_rank"]
+__all__ = [
+    "LWGANEstimator",
+    "LatentRotator",
+    "LatentSpectralDenoiser",
+    "QuasiEigenBasis",
+    "TrainingDiverged",
+    "__version__",
+    "choose_rank",
+]

@@ -6,14 +6,23 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import latentspec
-from latentspec import LWGANEstimator
+from latentspec import LatentRotator, LatentSpectralDenoiser, LWGANEstimator, QuasiEigenBasis
 
 from ._expected_failures import expected_failed_checks
 from ._tiny import TINY_PARAMS
 
 # Every public estimator, with tiny settings. LWGANEstimator twice: the default
-# (the rank estimated, every rank trained and scored) and a fixed rank.
-ESTIMATORS = [LWGANEstimator(**TINY_PARAMS), LWGANEstimator(rank=1, **TINY_PARAMS)]
+# (the rank estimated, every rank trained and scored) and a fixed rank. The deep LSD
+# estimators with few prior draws and a fixed seed (their defaults otherwise), and the
+# denoiser keeping 2 coefficients, as many as the checks' 2-feature data have.
+_TINY_BASIS = QuasiEigenBasis(n_rounds=3, n_draws=200, random_state=0)
+ESTIMATORS = [
+    LWGANEstimator(**TINY_PARAMS),
+    LWGANEstimator(rank=1, **TINY_PARAMS),
+    QuasiEigenBasis(n_rounds=3, n_draws=200, random_state=0),
+    LatentSpectralDenoiser(n_components=2, basis=_TINY_BASIS, random_state=0),
+    LatentRotator(basis=_TINY_BASIS, random_state=0),
+]
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=True)
