@@ -94,6 +94,13 @@ class Trainer:
             self.class_means = CLASS_SEPARATION * torch.eye(
                 len(counts), module.latent_dim, device=data.device, dtype=data.dtype
             )
+            # Row indices of every class, padded to a table, for class-balanced batches.
+            order = torch.argsort(self.labels, stable=True)
+            starts = torch.cumsum(counts, 0) - counts
+            self._class_counts = counts
+            self._class_rows = order[(starts[:, None] + torch.arange(int(counts.max()), device=data.device)).clamp(
+                max=len(order) - 1
+            )]
         self.layouts = layouts
         self.noise = generator
         self.learning_rate = learning_rate
@@ -127,6 +134,15 @@ class Trainer:
         """``count`` rows drawn with replacement, and their labels when labels are used."""
         rows = torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)
         return self.data[rows], (None if self.labels is None else self.labels[rows])
+
+    def _draw_by_class(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """A class-balanced batch: ``count // K`` rows of every class, grouped by class."""
+        n_classes = len(self._class_counts)
+        per_class = max(2, count // n_classes)
+        u = torch.rand(n_classes, per_class, generator=self.noise, device=self.data.device)
+        picks = (u * self._class_counts[:, None]).long().clamp(max=self._class_rows.shape[1] - 1)
+        rows = self._class_rows.gather(1, picks).reshape(-1)
+        return self.data[rows], self.labels[rows]
 
     def _label_loss(self, codes: torch.Tensor, labels: torch.Tensor | None, layout: RankLayout) -> torch.Tensor:
         """``label_weight`` times the label term of the rows whose rank can hold every class."""
@@ -185,7 +201,12 @@ class Trainer:
         nan = torch.full((), math.nan, device=self.data.device)
         for step in range(steps):
             layout = self._layout()
-            x, labels = self._draw(self.batch)
+            supervised = self.labels is not None
+            # With labels, batches are class-balanced and the MMD compares the codes of
+            # every class with that class's component of the prior (the class-conditional
+            # law, not only the mixture), so the other coordinates carry the same law in
+            # every class: a code rotated from one class to another lands in-distribution.
+            x, labels = self._draw_by_class(self.batch) if supervised else self._draw(self.batch)
             codes = module.encode(x, layout)
             recon = reconstruction_error(x, module.generate(codes)).mean()
             loss = recon + self._label_loss(codes, labels, layout)
@@ -193,8 +214,12 @@ class Trainer:
             # As in the authors' toy recipe, the MMD is off for the first half: the
             # auto-encoder first learns to reconstruct (unroll the manifold) freely.
             if self.lambda_mmd > 0 and step >= steps // 2:
-                prior = self._prior(self.batch, labels) * layout.mask
-                mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
+                prior = self._prior(len(x), labels) * layout.mask
+                if supervised:
+                    groups = len(self._class_counts)
+                    mmd = imq_mmd(codes.view(groups, -1, k), prior.view(groups, -1, k), k).mean()
+                else:
+                    mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
                 loss = loss + self.lambda_mmd * mmd
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
