@@ -24,7 +24,7 @@ def gradient_norm_penalty(grad: torch.Tensor) -> torch.Tensor:
     return (torch.linalg.vector_norm(grad, dim=1) - 1.0).square()
 
 
-CLASS_SEPARATION = 5.0
+CLASS_SEPARATION = 7.0
 
 
 def class_posterior_loss(codes: torch.Tensor, labels: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -87,7 +87,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     label_weight : float, default=0.0
         Weight of an optional label term, used when ``fit`` gets labels ``y``
         (``0`` ignores ``y``). The prior then becomes class-conditional,
-        ``z | y = k ~ N(s e_k, I)`` for the ``K`` classes (``s = 5``), a mixture
+        ``z | y = k ~ N(s e_k, I)`` for the ``K`` classes (``s = 7``), a mixture
         with one component per class along its own latent axis: the MMD matches
         the codes of every batch to draws of their classes' components, and the
         term is the cross-entropy of the class posterior under that prior, so

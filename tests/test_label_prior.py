@@ -24,7 +24,7 @@ def supervised():
 
 
 def test_each_class_gets_its_own_latent_axis(supervised):
-    """Guards the prior N(5 e_k, I): the mean code of class k is largest on coordinate k."""
+    """Guards the prior N(7 e_k, I): the mean code of class k is largest on coordinate k."""
     model, X, y = supervised
     Z = model.transform(X)
     means = np.array([Z[y == k].mean(axis=0) for k in range(3)])
