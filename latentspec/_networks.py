@@ -138,17 +138,25 @@ class ConditionedMLP(nn.Module):
         ``(g, 1, code_dim)`` (one code per block of ``n / g`` contiguous rows).
         """
         n = x.shape[0]
-        if code.dim() == 3:
-            x = x.reshape(code.shape[0], -1, x.shape[-1])
+        x = self._blocks(x, code)
         last = len(self.layers) - 1
-        for i, (layer, code_weight) in enumerate(zip(self.layers, self.code_weights)):
-            if code.dim() == 1:
-                x = F.linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
-            else:
-                x = layer(x) + F.linear(code, code_weight)
+        for i in range(len(self.layers)):
+            x = self._affine(i, x, code)
             if i < last:
                 x = self.act(x)
         return x.reshape(n, -1)
+
+    @staticmethod
+    def _blocks(x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """``x`` viewed as ``(g, n / g, in)`` blocks when the code is given per block."""
+        return x.reshape(code.shape[0], -1, x.shape[-1]) if code.dim() == 3 else x
+
+    def _affine(self, i: int, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """Layer ``i`` before its activation: ``W x + b + W_c code``."""
+        layer, code_weight = self.layers[i], self.code_weights[i]
+        if code.dim() == 1:  # one code for all rows: fold it into the bias
+            return F.linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
+        return layer(x) + F.linear(code, code_weight)
 
     def forward_with_input_gradient(
         self, x: torch.Tensor, code: torch.Tensor, first_row: int = 0
@@ -179,15 +187,11 @@ class ConditionedMLP(nn.Module):
         if self.layers[-1].out_features != 1:
             raise ValueError("forward_with_input_gradient needs a network with one output unit")
         n = x.shape[0]
-        if code.dim() == 3:
-            x = x.reshape(code.shape[0], -1, x.shape[-1])
+        x = self._blocks(x, code)
         pre_activations = []
         last = len(self.layers) - 1
-        for i, (layer, code_weight) in enumerate(zip(self.layers, self.code_weights)):
-            if code.dim() == 1:
-                x = F.linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
-            else:
-                x = layer(x) + F.linear(code, code_weight)
+        for i in range(len(self.layers)):
+            x = self._affine(i, x, code)
             if i < last:
                 pre_activations.append(x.reshape(n, -1)[first_row:])
                 x = self.act.function(x)  # never in place: the derivative needs the pre-activation
