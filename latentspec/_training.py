@@ -145,7 +145,7 @@ class Trainer:
         return self.data[rows], self.labels[rows]
 
     def _label_loss(self, codes: torch.Tensor, labels: torch.Tensor | None, layout: RankLayout) -> torch.Tensor:
-        """``label_weight`` times the label term of the rows whose rank can hold every class."""
+        """``label_weight`` times the class-posterior cross-entropy of the codes (0 without labels)."""
         if labels is None:
             return torch.zeros((), device=codes.device)
         return self.label_weight * class_posterior_loss(codes, labels, self.class_means.shape[0])
