@@ -33,6 +33,16 @@ _RANK_SAMPLING = ("per_sample", "per_iteration")
 _MAX_DEFAULT_LATENT_DIM = 16
 
 
+# Rows per pass of transform, inverse_transform and sample: memory beyond the output
+# stays bounded however many rows there are.
+_CHUNK_ROWS = 65_536
+
+
+def _chunks(n: int) -> list[slice]:
+    """Consecutive slices of at most ``_CHUNK_ROWS`` rows covering ``range(n)``."""
+    return [slice(start, min(start + _CHUNK_ROWS, n)) for start in range(0, n, _CHUNK_ROWS)]
+
+
 class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Latent Wasserstein GAN: estimates the intrinsic dimension of the data.
 
@@ -461,8 +471,9 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self.rank_
 
     # ----------------------------------------------------------------- transform
-    def _rank_layout(self, n: int) -> RankLayout:
-        return RankLayout.blocks([self.rank_], n, self.latent_dim_, self.device_)
+    def _rank_layout(self) -> RankLayout:
+        """The codes of rank ``rank_``, shared by every row (so it fits any number of rows)."""
+        return RankLayout.blocks([self.rank_], 1, self.latent_dim_, self.device_)
 
     def transform(self, X):
         """Encode ``X`` into latent codes at the chosen rank.
@@ -477,10 +488,12 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        data = self._to_tensor(X)
+        Z = np.empty((X.shape[0], self.rank_), dtype=X.dtype)
+        layout = self._rank_layout()
         with torch.no_grad():
-            codes = self.module_.encode(data, self._rank_layout(len(data)))[:, : self.rank_]
-        return codes.cpu().numpy().astype(X.dtype, copy=False)
+            for rows in _chunks(X.shape[0]):
+                Z[rows] = self.module_.encode(self._to_tensor(X[rows]), layout)[:, : self.rank_].cpu().numpy()
+        return Z
 
     def inverse_transform(self, Z):
         """Decode latent codes back to data space with the generator.
@@ -502,11 +515,15 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self._decode(Z).astype(Z.dtype, copy=False)
 
     def _decode(self, Z: np.ndarray) -> np.ndarray:
-        z = torch.zeros(len(Z), self.latent_dim_, device=self.device_)
-        z[:, : self.rank_] = torch.as_tensor(Z, dtype=torch.float32, device=self.device_)
+        X = np.empty((len(Z), self.n_features_in_))
         with torch.no_grad():
-            out = self.module_.generate(z).cpu().numpy().astype(np.float64)
-        return out * self.scale_ + self.center_
+            for rows in _chunks(len(Z)):
+                z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
+                z[:, : self.rank_] = torch.as_tensor(Z[rows], dtype=torch.float32, device=self.device_)
+                X[rows] = self.module_.generate(z).cpu().numpy()
+        X *= self.scale_
+        X += self.center_
+        return X
 
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
         """Draw new samples: ``G(z)`` with ``z ~ N(0, I)`` at the chosen rank.

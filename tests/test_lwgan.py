@@ -544,3 +544,17 @@ def test_tiny_params_cover_every_cost_parameter():
         name for name in LWGANEstimator().get_params() if is_cost_parameter(name) and name not in TINY_PARAMS
     )
     assert not missing, f"add tiny values for {missing} to tests/_tiny.py"
+
+
+def test_transform_and_decode_work_in_chunks(fitted_rank2, s_curve, monkeypatch):
+    """Guards bounded memory: results do not depend on how many rows go through at once."""
+    import latentspec.lwgan as lwgan_module
+
+    whole_Z = fitted_rank2.transform(s_curve)
+    whole_X = fitted_rank2.inverse_transform(whole_Z)
+    whole_samples = fitted_rank2.sample(50, random_state=0)
+    monkeypatch.setattr(lwgan_module, "_CHUNK_ROWS", 7)
+    assert len(lwgan_module._chunks(len(s_curve))) == -(-len(s_curve) // 7)
+    np.testing.assert_allclose(fitted_rank2.transform(s_curve), whole_Z, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fitted_rank2.inverse_transform(whole_Z), whole_X, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fitted_rank2.sample(50, random_state=0), whole_samples, rtol=1e-6, atol=1e-6)
