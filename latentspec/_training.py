@@ -98,6 +98,7 @@ class Trainer:
             order = torch.argsort(self.labels, stable=True)
             starts = torch.cumsum(counts, 0) - counts
             self._class_counts = counts
+            self._class_layouts: dict[tuple[int, ...], RankLayout] = {}
             self._class_rows = order[(starts[:, None] + torch.arange(int(counts.max()), device=data.device)).clamp(
                 max=len(order) - 1
             )]
@@ -135,14 +136,24 @@ class Trainer:
         rows = torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)
         return self.data[rows], (None if self.labels is None else self.labels[rows])
 
-    def _draw_by_class(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """A class-balanced batch: ``count // K`` rows of every class, grouped by class."""
+    def _draw_by_class(self, layout: RankLayout) -> tuple[torch.Tensor, torch.Tensor, RankLayout]:
+        """A class-balanced batch, grouped by class, and its layout with one block per class.
+
+        With labels, the MMD then compares the codes of every class with that class's
+        component of the prior (the class-conditional law, not only the mixture), so
+        the other coordinates follow the same law in every class: a code rotated from
+        one class to another stays in distribution.
+        """
         n_classes = len(self._class_counts)
-        per_class = max(2, count // n_classes)
+        per_class = max(2, self.batch // n_classes)
         u = torch.rand(n_classes, per_class, generator=self.noise, device=self.data.device)
-        picks = (u * self._class_counts[:, None]).long().clamp(max=self._class_rows.shape[1] - 1)
+        picks = (u * self._class_counts[:, None]).long()  # < the class's count, as u < 1
         rows = self._class_rows.gather(1, picks).reshape(-1)
-        return self.data[rows], self.labels[rows]
+        if layout.ranks not in self._class_layouts:
+            self._class_layouts[layout.ranks] = RankLayout.blocks(
+                list(layout.ranks) * n_classes, per_class, self.module.latent_dim, self.data.device
+            )
+        return self.data[rows], self.labels[rows], self._class_layouts[layout.ranks]
 
     def _label_loss(self, codes: torch.Tensor, labels: torch.Tensor | None, layout: RankLayout) -> torch.Tensor:
         """``label_weight`` times the class-posterior cross-entropy of the codes (0 without labels)."""
@@ -201,12 +212,10 @@ class Trainer:
         nan = torch.full((), math.nan, device=self.data.device)
         for step in range(steps):
             layout = self._layout()
-            supervised = self.labels is not None
-            # With labels, batches are class-balanced and the MMD compares the codes of
-            # every class with that class's component of the prior (the class-conditional
-            # law, not only the mixture), so the other coordinates carry the same law in
-            # every class: a code rotated from one class to another lands in-distribution.
-            x, labels = self._draw_by_class(self.batch) if supervised else self._draw(self.batch)
+            if self.labels is None:
+                x, labels = self._draw(self.batch)
+            else:
+                x, labels, layout = self._draw_by_class(layout)
             codes = module.encode(x, layout)
             recon = reconstruction_error(x, module.generate(codes)).mean()
             loss = recon + self._label_loss(codes, labels, layout)
@@ -215,11 +224,7 @@ class Trainer:
             # auto-encoder first learns to reconstruct (unroll the manifold) freely.
             if self.lambda_mmd > 0 and step >= steps // 2:
                 prior = self._prior(len(x), labels) * layout.mask
-                if supervised:
-                    groups = len(self._class_counts)
-                    mmd = imq_mmd(codes.view(groups, -1, k), prior.view(groups, -1, k), k).mean()
-                else:
-                    mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
+                mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
                 loss = loss + self.lambda_mmd * mmd
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
@@ -276,12 +281,15 @@ class Trainer:
             gap, penalty = self._critic_steps(layout, 4 * n_critic if it < warmup else n_critic)
             self._set_critic_trainable(False)
             for _ in range(n_generator):
-                z = self._normal(2, batch, k)
-                x, labels = self._draw(batch)
-                if self.class_means is not None:
-                    z = torch.stack([self._prior(batch), self._prior(batch, labels)])
-                loss, terms = module.generator_loss(x, z[0], z[1], layout, self.lambda_mmd)
-                loss = loss + self._label_loss(terms.pop("codes"), labels, layout)
+                if self.labels is None:
+                    z = self._normal(2, batch, k)
+                    x, labels = self._draw(batch)
+                    step_layout, fake, prior = layout, z[0], z[1]
+                else:
+                    x, labels, step_layout = self._draw_by_class(layout)
+                    fake, prior = self._prior(len(x)), self._prior(len(x), labels)
+                loss, terms = module.generator_loss(x, fake, prior, step_layout, self.lambda_mmd)
+                loss = loss + self._label_loss(terms.pop("codes"), labels, step_layout)
                 self.opt_autoencoder.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt_autoencoder.step()

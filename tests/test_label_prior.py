@@ -89,3 +89,16 @@ def test_pipeline_passes_labels_to_the_model():
     ).fit(X, y)
     np.testing.assert_array_equal(pipe[0].classes_, [0, 1, 2])
     assert pipe.predict(X).shape == y.shape
+
+
+def test_adversarial_phase_keeps_the_class_axes():
+    """Guards the game with labels: class-balanced batches and the class-conditional prior there too."""
+    X, y = labelled_blobs()
+    params = {"n_warmup": 300, "n_iter": 5, "n_critic_refit": 2, "n_score_repeats": 2, "batch_size": 90}
+    small = {"encoder_layers": (32,), "generator_layers": (32,), "critic_layers": (16,)}
+    model = LWGANEstimator(latent_dim=4, rank=3, label_weight=5.0, random_state=0, **params, **small).fit(X, y)
+    phases = np.array(model.history_["phase"])
+    assert (phases == "adversarial").any()
+    assert np.isfinite(np.array(model.history_["mmd"])[phases == "adversarial"]).all()
+    Z = model.transform(X)
+    assert [int(Z[y == k].mean(axis=0).argmax()) for k in range(3)] == [0, 1, 2]
