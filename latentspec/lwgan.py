@@ -98,9 +98,10 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Weight of an optional label term, used when ``fit`` gets labels ``y``
         (``0`` ignores ``y``). The prior then becomes class-conditional,
         ``z | y = k ~ N(s e_k, I)`` for the ``K`` classes (``s = 7``), a mixture
-        with one component per class along its own latent axis: the MMD matches
-        the codes of every batch to draws of their classes' components, and the
-        term is the cross-entropy of the class posterior under that prior, so
+        with one component per class along its own latent axis: batches are
+        class-balanced, the MMD matches the codes of every class to draws of that
+        class's component, and the term is the cross-entropy of the class
+        posterior under that prior, so
         each class gets a region and a direction of its own. That is the
         structure the quasi-eigenvectors of :class:`QuasiEigenBasis` read off
         (the Deep LSD paper trains its encoder with a label term for the same
