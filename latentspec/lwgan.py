@@ -101,8 +101,8 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         with one component per class along its own latent axis: batches are
         class-balanced, the MMD matches the codes of every class to draws of that
         class's component, and the term is the cross-entropy of the class
-        posterior under that prior, so
-        each class gets a region and a direction of its own. That is the
+        posterior under that prior, so each class gets a region and a direction
+        of its own. That is the
         structure the quasi-eigenvectors of :class:`QuasiEigenBasis` read off
         (the Deep LSD paper trains its encoder with a label term for the same
         reason). ``sample`` then draws from the mixture, with the training class
