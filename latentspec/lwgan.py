@@ -25,6 +25,7 @@ from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
 from ._training import HISTORY_TERMS, Trainer
+from ._validation import check_int, check_non_negative, check_positive
 
 __all__ = ["LWGANEstimator"]
 
@@ -216,24 +217,16 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _check_params(self, n_features: int) -> int:
         """Check every parameter; return the latent dimension to build."""
 
-        def positive_int(name: str, value: Any, minimum: int = 1) -> None:
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-        def non_negative(name: str, value: Any) -> None:
-            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-
         if self.latent_dim is None:
             latent_dim = min(n_features, _MAX_DEFAULT_LATENT_DIM)
         else:
-            positive_int("latent_dim", self.latent_dim)
+            check_int("latent_dim", self.latent_dim)
             latent_dim = int(self.latent_dim)
         if isinstance(self.rank, str):
             if self.rank != "auto":
                 raise ValueError(f"rank must be 'auto' or an integer, got {self.rank!r}")
         else:
-            positive_int("rank", self.rank)
+            check_int("rank", self.rank)
             if self.rank > latent_dim:
                 raise ValueError(
                     f"rank={self.rank} is larger than latent_dim={latent_dim}; "
@@ -249,18 +242,17 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 raise ValueError(f"{name} must be a non-empty tuple of positive integers, got {layers!r}")
         if self.activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {self.activation!r}")
-        positive_int("n_warmup", self.n_warmup, minimum=0)
-        positive_int("n_iter", self.n_iter, minimum=0)
-        positive_int("n_critic_refit", self.n_critic_refit, minimum=0)
-        positive_int("n_critic", self.n_critic)
-        positive_int("n_generator", self.n_generator)
-        positive_int("batch_size", self.batch_size, minimum=2)
-        positive_int("n_score_repeats", self.n_score_repeats)
-        if not isinstance(self.learning_rate, numbers.Real) or not 0 < self.learning_rate < math.inf:
-            raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate!r}")
-        non_negative("lambda_gp", self.lambda_gp)
-        non_negative("lambda_mmd", self.lambda_mmd)
-        non_negative("label_weight", self.label_weight)
+        check_int("n_warmup", self.n_warmup, minimum=0)
+        check_int("n_iter", self.n_iter, minimum=0)
+        check_int("n_critic_refit", self.n_critic_refit, minimum=0)
+        check_int("n_critic", self.n_critic)
+        check_int("n_generator", self.n_generator)
+        check_int("batch_size", self.batch_size, minimum=2)
+        check_int("n_score_repeats", self.n_score_repeats)
+        check_positive("learning_rate", self.learning_rate)
+        check_non_negative("lambda_gp", self.lambda_gp)
+        check_non_negative("lambda_mmd", self.lambda_mmd)
+        check_non_negative("label_weight", self.label_weight)
         if self.rank_sampling not in _RANK_SAMPLING:
             raise ValueError(f"rank_sampling must be one of {_RANK_SAMPLING}, got {self.rank_sampling!r}")
         if self.rank_rule not in RANK_RULES:
@@ -540,8 +532,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        n_samples = check_int("n_samples", n_samples)
         rng = np.random.default_rng(seed_from(random_state))
         z = rng.standard_normal((n_samples, self.rank_))
         if self.classes_ is not None:  # the class-conditional prior: pick a class, then its component

@@ -40,6 +40,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._validation import check_int, check_positive
+
 __all__ = ["LatentRotator", "LatentSpectralDenoiser", "QuasiEigenBasis"]
 
 _RULES = ("signed", "absolute")
@@ -52,18 +54,6 @@ _FLOAT_DTYPES = [np.float64, np.float32]
 
 
 # ------------------------------------------------------------------------ helpers
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_positive(name: str, value: Any) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 < value < math.inf:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
 def _require_y(estimator: BaseEstimator, y: Any) -> None:
     if y is None:
         raise ValueError(
@@ -301,11 +291,11 @@ class QuasiEigenBasis(ClassifierMixin, TransformerMixin, BaseEstimator):
     def _check_params(self) -> None:
         if not isinstance(self.rule, str) or self.rule not in _RULES:
             raise ValueError(f"rule must be one of {_RULES}, got {self.rule!r}")
-        _check_int("n_rounds", self.n_rounds, 1)
-        _check_int("n_draws", self.n_draws, 1)
-        _check_positive("prior_scale", self.prior_scale)
+        check_int("n_rounds", self.n_rounds, 1)
+        check_int("n_draws", self.n_draws, 1)
+        check_positive("prior_scale", self.prior_scale)
         if self.norm is not None:
-            _check_positive("norm", self.norm)
+            check_positive("norm", self.norm)
         if not isinstance(self.labelling, str) or self.labelling not in _LABELLINGS:
             raise ValueError(f"labelling must be one of {_LABELLINGS}, got {self.labelling!r}")
         if self.labelling == "generator":
@@ -608,7 +598,7 @@ class LatentSpectralDenoiser(_BasisUser):
         self.random_state = random_state
 
     def _check_params(self, n_features: int, y: np.ndarray) -> None:
-        _check_int("n_components", self.n_components, 1)
+        check_int("n_components", self.n_components, 1)
         if self.n_components > n_features:
             raise ValueError(
                 f"n_components={self.n_components} is larger than the latent dimension {n_features}; "
@@ -870,7 +860,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
         check_is_fitted(self)
         Z = validate_data(self, Z, dtype=_FLOAT_DTYPES, reset=False)
         if angles is None:
-            angles = np.linspace(0.0, 2 * math.pi, _check_int("n_steps", n_steps, 2))
+            angles = np.linspace(0.0, 2 * math.pi, check_int("n_steps", n_steps, 2))
         else:
             angles = np.asarray(angles, dtype=np.float64).ravel()
             if not np.isfinite(angles).all():
