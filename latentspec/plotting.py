@@ -102,6 +102,15 @@ def plot_denoising_grid(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from latentspec.plotting import plot_denoising_grid
+    >>> clean = np.random.default_rng(0).random((4, 64))
+    >>> fig = plot_denoising_grid(clean, clean + 0.1, {"method": clean}, (8, 8), n_examples=4)
+    >>> len(fig.axes)
+    12
     """
     plt = _pyplot()
     rows = {"clean": clean, "noisy": noisy, **reconstructions}
@@ -137,6 +146,16 @@ def plot_rotation_morph(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from latentspec.plotting import plot_rotation_morph
+    >>> angles = np.linspace(0.0, 2 * np.pi, 5)
+    >>> images = np.random.default_rng(0).random((5, 2, 64))  # 5 angles, 2 codes
+    >>> fig = plot_rotation_morph(images, angles, (8, 8), ["3 -> 8", "1 -> 7"])
+    >>> len(fig.axes)
+    10
     """
     plt = _pyplot()
     images = np.asarray(images)
