@@ -184,9 +184,8 @@ def denoising(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[st
     shown = {}
     for n_keep in sorted({1, 3, k_best, model.rank_}):
         denoiser = LatentSpectralDenoiser(n_components=n_keep, random_state=args.random_state).fit(Z_train, y_train)
-        shown[f"LSD k={n_keep}"] = Pipeline([("m", model), ("d", denoiser)]).inverse_transform(
-            denoiser.transform(model.transform(X_test_noisy))
-        )
+        pipe = Pipeline([("lwgan", model), ("lsd", denoiser)])
+        shown[f"LSD k={n_keep}"] = pipe.inverse_transform(pipe.transform(X_test_noisy))
     shown[f"PCA {best['pca'][0]}"] = pca.inverse_transform(pca.transform(X_test_noisy))
     shown["KernelPCA"] = kpca.inverse_transform(kpca.transform(X_test_noisy))
     part = {
