@@ -7,12 +7,13 @@ denoise and rotate them.
 """
 
 from ._rank_selection import choose_rank
-from ._training import TrainingDiverged
+from ._training import FitInterrupted, TrainingDiverged
 from ._version import __version__
 from .lwgan import LWGANEstimator
 from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
 
 __all__ = [
+    "FitInterrupted",
     "LWGANEstimator",
     "LatentRotator",
     "LatentSpectralDenoiser",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,6 +17,7 @@ __all__ = [
     "seed_from",
     "state_from_bytes",
     "state_to_bytes",
+    "tensors_to_bytes",
 ]
 
 
@@ -62,10 +64,28 @@ def make_generator(seed: int, device: torch.device) -> torch.Generator:
 
 def state_to_bytes(module: torch.nn.Module) -> bytes:
     """Serialise a module's state dict with every tensor moved to the CPU."""
+    return tensors_to_bytes(dict(module.state_dict()))
+
+
+def tensors_to_bytes(obj: Any) -> bytes:
+    """Serialise nested dicts and lists of tensors and plain values, every tensor on the CPU.
+
+    What :func:`state_from_bytes` reads back; used for training checkpoints
+    (optimiser states, random generator states).
+    """
     buffer = io.BytesIO()
-    state = {key: value.detach().cpu() for key, value in module.state_dict().items()}
-    torch.save(state, buffer)
+    torch.save(_to_cpu(obj), buffer)
     return buffer.getvalue()
+
+
+def _to_cpu(obj: Any) -> Any:
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {key: _to_cpu(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(value) for value in obj)
+    return obj
 
 
 def state_from_bytes(data: bytes, device: torch.device) -> dict[str, torch.Tensor]:

@@ -17,22 +17,30 @@ within batches:
    trains alone, so that the critic gap used in the rank score estimates the
    supremum over critics (a Wasserstein distance) rather than the state of a
    game the generator has just moved.
+
+Every phase counts its completed steps and can resume from them: the trainer
+keeps a checkpoint (weights, optimiser moments, random generator, step counts)
+at every logged step, so an interrupted fit falls back to its last checkpoint
+and a later fit continues from there exactly as if it had never stopped.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
 from ._losses import CLASS_SEPARATION, class_posterior_loss, imq_mmd, reconstruction_error
 from ._model import LWGANModule, RankLayout
 
-__all__ = ["HISTORY_TERMS", "TrainingDiverged", "Trainer"]
+__all__ = ["HISTORY_TERMS", "PHASES", "FitInterrupted", "Trainer", "TrainingDiverged", "TrainingInterrupted"]
 
 HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
 # The terms each phase computes; the others are recorded as NaN.
+PHASES = ("warmup", "adversarial", "critic_refit")
 PHASE_TERMS = {
     "warmup": ("reconstruction", "mmd"),
     "adversarial": HISTORY_TERMS,
@@ -45,7 +53,25 @@ _PRECOMPUTE_ROWS = 2048
 
 
 class TrainingDiverged(FloatingPointError):
-    """A loss became NaN or inf during training."""
+    """A loss became NaN or inf during training.
+
+    ``LWGANEstimator.fit`` raises it and leaves the estimator as it was before
+    the call, so a fitted estimator never holds non-finite weights.
+    """
+
+
+class FitInterrupted(UserWarning):
+    """Warns that ``fit`` was interrupted (Ctrl-C) and which state the estimator kept."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """A KeyboardInterrupt that ``fit`` re-raises after keeping a usable state.
+
+    It is a :class:`KeyboardInterrupt`, so a script or a grid search stops as the
+    user asked; the estimator keeps the state that the accompanying
+    :class:`FitInterrupted` warning describes, and ``warm_start=True``
+    continues from there.
+    """
 
 
 def cosine_schedule(total: int, floor: float = 0.1) -> Callable[[int], float]:
@@ -110,9 +136,63 @@ class Trainer:
         self.on_log = on_log
         self.batch = layouts[0].n_rows
         self.history: dict[str, list] = {"phase": [], "step": [], **{t: [] for t in HISTORY_TERMS}}
-        self._pending: list[tuple[str, int, torch.Tensor]] = []
+        # Completed steps of every phase (outer iterations for the adversarial phase).
+        self.steps = dict.fromkeys(PHASES, 0)
+        autoencoder = [*module.encoder.parameters(), *module.generator.parameters()]
+        self.opt_warmup = self._adam(autoencoder)
         self.opt_critic = self._adam(module.critic.parameters())
-        self.opt_autoencoder = self._adam([*module.encoder.parameters(), *module.generator.parameters()])
+        self.opt_autoencoder = self._adam(autoencoder)
+        self.last_checkpoint: dict[str, Any] = self.checkpoint()
+
+    # ---------------------------------------------------------------- checkpoints
+    def checkpoint(self) -> dict[str, Any]:
+        """A copy of everything training depends on: weights, optimisers, random state, steps.
+
+        Restoring it (:meth:`restore`) and training on gives bit-identical results
+        to training on without the detour.
+        """
+        return {
+            "module": copy.deepcopy(self.module.state_dict()),
+            "optimisers": {
+                name: copy.deepcopy(getattr(self, f"opt_{name}").state_dict())
+                for name in ("warmup", "critic", "autoencoder")
+            },
+            "generator": self.noise.get_state(),
+            "generator_device": self.noise.device.type,
+            "steps": dict(self.steps),
+            "history_length": len(self.history["step"]),
+        }
+
+    def restore(self, checkpoint: dict[str, Any], history: dict[str, list] | None = None) -> None:
+        """Return to ``checkpoint`` (from :meth:`checkpoint`, possibly from another device).
+
+        ``history`` is the training history that goes with the checkpoint; by
+        default the current history, cut back to the checkpoint's length. A
+        checkpoint whose random generator lived on another kind of device cannot
+        restore this one's state; the generator then keeps its own seed.
+        """
+        self.module.load_state_dict(checkpoint["module"])
+        for name, state in checkpoint["optimisers"].items():
+            # The optimiser may keep the given tensors as its own state: pass copies,
+            # so that training on never changes the checkpoint.
+            getattr(self, f"opt_{name}").load_state_dict(copy.deepcopy(state))
+        if checkpoint["generator_device"] == self.noise.device.type:
+            self.noise.set_state(checkpoint["generator"])
+        self.steps = dict(checkpoint["steps"])
+        source = self.history if history is None else history
+        n = checkpoint["history_length"]
+        self.history = {key: list(values[:n]) for key, values in source.items()}
+        self.last_checkpoint = checkpoint
+
+    def rewind(self) -> tuple[str, int] | None:
+        """Go back to the last checkpoint (after an interruption); return where training stopped.
+
+        Returns the phase and step the last checkpoint completed, or None if no
+        step had completed since training started.
+        """
+        self.restore(self.last_checkpoint)
+        done = [(phase, self.steps[phase]) for phase in PHASES if self.steps[phase] > 0]
+        return done[-1] if done else None
 
     # -------------------------------------------------------------------- helpers
     def _adam(self, params) -> torch.optim.Adam:
@@ -121,6 +201,11 @@ class Trainer:
         # much as a critic step's forward pass.
         fused = self.data.device.type in ("cpu", "cuda")
         return torch.optim.Adam(params, lr=self.learning_rate, betas=(0.5, 0.9), fused=fused)
+
+    @staticmethod
+    def _set_lr(optimiser: torch.optim.Optimizer, lr: float) -> None:
+        for param_group in optimiser.param_groups:
+            param_group["lr"] = lr
 
     def _layout(self) -> RankLayout:
         if len(self.layouts) == 1:
@@ -177,25 +262,27 @@ class Trainer:
     def _normal(self, *shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=self.noise, device=self.data.device)
 
-    def _record(self, phase: str, step: int, total: int, values: torch.Tensor, flush: bool) -> None:
-        """Queue the losses of a step; every few records check them and report."""
-        self._pending.append((phase, step, values))
-        if not flush and len(self._pending) < 10:
-            return
-        stacked = torch.stack([v for _, _, v in self._pending]).cpu()
-        for (ph, st, _), row in zip(self._pending, stacked.tolist()):
-            computed = [v for term, v in zip(HISTORY_TERMS, row) if term in PHASE_TERMS[ph]]
-            if not all(math.isfinite(v) for v in computed):
-                raise TrainingDiverged(
-                    f"LWGAN training diverged in the {ph} phase at step {st}: a loss became NaN or inf; "
-                    "try a smaller learning_rate or a larger lambda_gp"
-                )
-            self.history["phase"].append(ph)
-            self.history["step"].append(st)
-            for term, v in zip(HISTORY_TERMS, row):
-                self.history[term].append(v)
-        self.on_log(phase, step, total, dict(zip(HISTORY_TERMS, stacked[-1].tolist())))
-        self._pending.clear()
+    def _record(self, phase: str, step: int, total: int, values: torch.Tensor) -> None:
+        """Check and keep the losses of a completed step, report them, and checkpoint.
+
+        ``self.steps[phase]`` must already count the step. A non-finite loss
+        raises :class:`TrainingDiverged`; the last checkpoint is then the last
+        state whose losses were all finite.
+        """
+        row = values.cpu().tolist()
+        computed = [v for term, v in zip(HISTORY_TERMS, row) if term in PHASE_TERMS[phase]]
+        if not all(math.isfinite(v) for v in computed):
+            raise TrainingDiverged(
+                f"LWGAN training diverged in the {phase} phase at step {step}: a loss became NaN or inf; "
+                "try a smaller learning_rate or a larger lambda_gp (the estimator keeps its state from "
+                "before this call to fit)"
+            )
+        self.history["phase"].append(phase)
+        self.history["step"].append(step)
+        for term, v in zip(HISTORY_TERMS, row):
+            self.history[term].append(v)
+        self.on_log(phase, step, total, dict(zip(HISTORY_TERMS, row)))
+        self.last_checkpoint = self.checkpoint()
 
     def _set_critic_trainable(self, flag: bool) -> None:
         for p in self.module.critic.parameters():
@@ -203,14 +290,15 @@ class Trainer:
 
     # --------------------------------------------------------------------- phases
     def warm_up(self, steps: int, log_every: int) -> None:
-        """Auto-encoder phase: reconstruction (+ lambda_mmd * MMD in the second half), no critic."""
-        if steps == 0:
-            return
+        """Auto-encoder phase: reconstruction (+ lambda_mmd * MMD in the second half), no critic.
+
+        Runs the steps from ``self.steps["warmup"]`` up to ``steps``.
+        """
         module, k = self.module, self.module.latent_dim
-        optimiser = self._adam([*module.encoder.parameters(), *module.generator.parameters()])
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, cosine_schedule(steps))
+        optimiser, schedule = self.opt_warmup, cosine_schedule(steps)
         nan = torch.full((), math.nan, device=self.data.device)
-        for step in range(steps):
+        for step in range(self.steps["warmup"], steps):
+            self._set_lr(optimiser, self.learning_rate * schedule(step))
             layout = self._layout()
             if self.labels is None:
                 x, labels = self._draw(self.batch)
@@ -229,10 +317,9 @@ class Trainer:
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
-            scheduler.step()
-            last = step == steps - 1
-            if step % log_every == 0 or last:
-                self._record("warmup", step, steps, torch.stack([nan, nan, recon.detach(), mmd.detach()]), last)
+            self.steps["warmup"] = step + 1
+            if step % log_every == 0 or step == steps - 1:
+                self._record("warmup", step, steps, torch.stack([nan, nan, recon.detach(), mmd.detach()]))
 
     def _critic_steps(self, layout: RankLayout, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``steps`` critic updates with the encoder and generator frozen."""
@@ -262,21 +349,18 @@ class Trainer:
         return gap, penalty
 
     def adversarial(self, n_iter: int, n_critic: int, n_generator: int, log_every: int) -> None:
-        """The LWGAN game: critic updates, then encoder/generator updates."""
-        if n_iter == 0:
-            return
+        """The LWGAN game: critic updates, then encoder/generator updates.
+
+        Runs the outer iterations from ``self.steps["adversarial"]`` up to ``n_iter``.
+        """
         module, batch, k = self.module, self.batch, self.module.latent_dim
         # The game refines the warmed-up auto-encoder at a tenth of the learning rate
         # (the authors' 2e-4 for the default 2e-3); at full rate it undoes the warm-up.
-        for optimiser in (self.opt_critic, self.opt_autoencoder):
-            for param_group in optimiser.param_groups:
-                param_group["lr"] = param_group["initial_lr"] = self.learning_rate * 0.1
-        schedulers = [
-            torch.optim.lr_scheduler.LambdaLR(o, cosine_schedule(n_iter))
-            for o in (self.opt_critic, self.opt_autoencoder)
-        ]
+        schedule = cosine_schedule(n_iter)
         warmup = min(10, n_iter // 10)
-        for it in range(n_iter):
+        for it in range(self.steps["adversarial"], n_iter):
+            for optimiser in (self.opt_critic, self.opt_autoencoder):
+                self._set_lr(optimiser, self.learning_rate * 0.1 * schedule(it))
             layout = self._layout()
             gap, penalty = self._critic_steps(layout, 4 * n_critic if it < warmup else n_critic)
             self._set_critic_trainable(False)
@@ -294,24 +378,26 @@ class Trainer:
                 loss.backward()
                 self.opt_autoencoder.step()
             self._set_critic_trainable(True)
-            for scheduler in schedulers:
-                scheduler.step()
-            last = it == n_iter - 1
-            if it % log_every == 0 or last:
+            self.steps["adversarial"] = it + 1
+            if it % log_every == 0 or it == n_iter - 1:
                 values = torch.stack([gap, penalty, terms["reconstruction"], terms["mmd"]])
-                self._record("adversarial", it, n_iter, values, last)
+                self._record("adversarial", it, n_iter, values)
 
     def refit_critic(self, steps: int, chunk: int = 25) -> None:
-        """Train the critic alone (encoder and generator frozen) before scoring."""
-        if steps == 0:
-            return
-        for param_group in self.opt_critic.param_groups:
-            param_group["lr"] = self.learning_rate * 0.5
-        done = 0
-        while done < steps:
-            n = min(chunk, steps - done)
+        """Train the critic alone (encoder and generator frozen) before scoring.
+
+        Runs the steps from ``self.steps["critic_refit"]`` up to ``steps``.
+        """
+        self._set_lr(self.opt_critic, self.learning_rate * 0.5)
+        nan = torch.full((), math.nan, device=self.data.device)
+        while self.steps["critic_refit"] < steps:
+            n = min(chunk, steps - self.steps["critic_refit"])
             gap, penalty = self._critic_steps(self._layout(), n)
-            done += n
-            last = done >= steps
-            nan = torch.full((), math.nan, device=self.data.device)
-            self._record("critic_refit", done, steps, torch.stack([gap, penalty, nan, nan]), last)
+            self.steps["critic_refit"] += n
+            self._record("critic_refit", self.steps["critic_refit"], steps, torch.stack([gap, penalty, nan, nan]))
+
+    def run(self, n_warmup: int, n_iter: int, n_critic: int, n_generator: int, n_critic_refit: int) -> None:
+        """All three phases, each from its completed steps up to its target."""
+        self.warm_up(n_warmup, log_every=max(1, n_warmup // 100))
+        self.adversarial(n_iter, n_critic, n_generator, log_every=max(1, n_iter // 100))
+        self.refit_critic(n_critic_refit)

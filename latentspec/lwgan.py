@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,12 +20,13 @@ from ._device import (
     seed_from,
     state_from_bytes,
     state_to_bytes,
+    tensors_to_bytes,
 )
 from ._losses import CLASS_SEPARATION
 from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
-from ._training import HISTORY_TERMS, Trainer
+from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
 from ._validation import check_int, check_non_negative, check_positive
 
 __all__ = ["LWGANEstimator"]
@@ -125,6 +127,15 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         gives identical results on every fit on the same device.
     verbose : int, default=0
         ``0`` silent, ``1`` progress bar with the current losses.
+    warm_start : bool, default=False
+        When True and the estimator has been fitted (or interrupted), ``fit``
+        continues the earlier training: every phase runs from the steps it has
+        completed (``n_steps_``) up to ``n_warmup``, ``n_iter`` and
+        ``n_critic_refit``, with the same optimiser state and random stream, so
+        a fit interrupted and continued gives the same model as one never
+        interrupted. Raise a step count to train further. The scaling of the
+        data and the network shapes stay those of the first fit. Ranks are
+        scored afresh at the end.
 
     Attributes
     ----------
@@ -143,6 +154,9 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "critic_refit"), ``step`` within the phase, ``critic_gap``,
         ``gradient_penalty``, ``reconstruction``, ``mmd`` (NaN where a phase does
         not compute a term).
+    n_steps_ : dict of int
+        Steps completed in each phase (``"warmup"``, ``"adversarial"``,
+        ``"critic_refit"``); below the targets after an interrupted fit.
     latent_dim_ : int
         The largest rank the networks were built for.
     n_features_in_ : int
@@ -188,6 +202,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         device: str | torch.device = "auto",
         random_state: Any = None,
         verbose: int = 0,
+        warm_start: bool = False,
     ):
         self.latent_dim = latent_dim
         self.rank = rank
@@ -212,6 +227,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ validation
     def _check_params(self, n_features: int) -> int:
@@ -293,9 +309,29 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             For bad input or parameters; the message names the problem.
         latentspec.TrainingDiverged
             If a loss becomes NaN or inf (a ``FloatingPointError``); the message
-            names the phase and step.
+            names the phase and step. The estimator is left as it was before
+            the call, so it never holds non-finite weights.
+        KeyboardInterrupt
+            On Ctrl-C, re-raised after the estimator has been set to the last
+            completed training step (rank chosen, ready to ``transform``), with
+            a :class:`latentspec.FitInterrupted` warning that says so;
+            ``warm_start=True`` then continues the training.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        before = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except TrainingInterrupted:
+            raise  # the estimator keeps the state the warning describes
+        except BaseException:
+            # Bad input, divergence, an interruption before any step: never leave a
+            # half-fitted estimator (or non-finite weights) behind.
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y) -> LWGANEstimator:
+        resume = bool(self.warm_start) and hasattr(self, "_training_state")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
         latent_dim = self._check_params(X.shape[1])
         min_samples = 2 * (latent_dim if self.rank == "auto" else 1)
         if X.shape[0] < min_samples:
@@ -303,37 +339,98 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"LWGANEstimator needs at least {min_samples} samples (two per rank trained) "
                 f"but X has {X.shape[0]}; pass more samples or fewer ranks (latent_dim or rank)"
             )
+        previous_classes = getattr(self, "classes_", None)
         labels = self._check_labels(y, X.shape[0], latent_dim)
         self.device_ = resolve_device(self.device)
-        self.latent_dim_ = latent_dim
         seed = seed_from(self.random_state)
-        init_generator = make_generator(seed, torch.device("cpu"))
         noise = make_generator(seed + 1, self.device_)
-
-        self.center_ = X.mean(axis=0)
-        spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
-        self.scale_ = spread if spread > 0 else 1.0
+        if resume:
+            self._check_resumable(latent_dim, previous_classes)
+            self.module_.to(self.device_)
+        else:
+            self.latent_dim_ = latent_dim
+            self.center_ = X.mean(axis=0)
+            spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
+            self.scale_ = spread if spread > 0 else 1.0
+            self.module_ = self._build_module()
+            initialise(self.module_, make_generator(seed, torch.device("cpu")))
+            self.module_.to(self.device_)
+            self._architecture = self._architecture_params()
         data = self._to_tensor(X)
-
-        self.module_ = self._build_module()
-        initialise(self.module_, init_generator)
-        self.module_.to(self.device_)
+        if not torch.isfinite(data).all():
+            raise ValueError(
+                "X has values too large to standardise in float32 (after centring and scaling by the "
+                "training data's spread); rescale X"
+            )
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
-        self._train(data, noise, labels)
 
-        if self.rank == "auto":
-            scores, terms = self._score_ranks(data, np.arange(1, latent_dim + 1), noise)
-            self.intrinsic_dim_, summary = choose_rank(scores, self.rank_rule)
-            self.rank_ = self.intrinsic_dim_
-        else:
-            self.rank_ = int(self.rank)
-            self.intrinsic_dim_ = None
-            scores, terms = self._score_ranks(data, np.array([self.rank_]), noise)
-            _, summary = choose_rank(scores, self.rank_rule)
-            summary["rank"] = np.array([self.rank_])
-        self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
+        stopped = self._train(data, noise, labels, resume)
+        try:
+            self._choose_rank(data, noise)
+        except KeyboardInterrupt:
+            warnings.warn(
+                "fit was interrupted while the ranks were scored: the trained networks are kept, but the "
+                "estimator cannot transform until they are scored; call fit again with warm_start=True to "
+                "score them (no training step is repeated)",
+                FitInterrupted,
+                stacklevel=3,
+            )
+            raise TrainingInterrupted from None
+        if stopped is not None:
+            phase, step = stopped
+            warnings.warn(
+                f"fit was interrupted; the estimator holds the state after {step} {phase} step(s) "
+                f"(n_steps_={self.n_steps_}) and is usable. Call fit again with warm_start=True to continue "
+                "the training from there",
+                FitInterrupted,
+                stacklevel=3,
+            )
+            raise TrainingInterrupted
         return self
+
+    def _architecture_params(self) -> dict[str, Any]:
+        """The parameters that shape the networks (a warm start must not change them)."""
+        names = ("encoder_layers", "generator_layers", "critic_layers", "activation")
+        return {name: (tuple(v) if isinstance(v := getattr(self, name), (list, tuple)) else v) for name in names}
+
+    def _check_resumable(self, latent_dim: int, previous_classes: np.ndarray | None) -> None:
+        """Raise ValueError if the parameters no longer fit the networks a warm start continues."""
+        changed = [
+            f"{name}={value!r} (was {self._architecture[name]!r})"
+            for name, value in self._architecture_params().items()
+            if value != self._architecture[name]
+        ]
+        if latent_dim != self.latent_dim_:
+            changed.append(f"latent_dim={latent_dim} (was {self.latent_dim_})")
+        same_classes = (previous_classes is None) == (self.classes_ is None) and (
+            previous_classes is None or np.array_equal(previous_classes, self.classes_)
+        )
+        if not same_classes:
+            changed.append("the classes of y or label_weight")
+        if changed:
+            raise ValueError(
+                "warm_start=True continues the previous fit, but its networks do not fit "
+                f"{', '.join(changed)}; restore those parameters or set warm_start=False to fit afresh"
+            )
+
+    def _choose_rank(self, data: torch.Tensor, noise: torch.Generator) -> None:
+        """Score the ranks and set ``rank_``, ``intrinsic_dim_`` and ``rank_scores_``."""
+        if self.rank == "auto":
+            scores, terms = self._score_ranks(data, np.arange(1, self.latent_dim_ + 1), noise)
+            intrinsic_dim, summary = choose_rank(scores, self.rank_rule)
+            rank = intrinsic_dim
+        else:
+            rank, intrinsic_dim = int(self.rank), None
+            scores, terms = self._score_ranks(data, np.array([rank]), noise)
+            _, summary = choose_rank(scores, self.rank_rule)
+            summary["rank"] = np.array([rank])
+        self.rank_, self.intrinsic_dim_ = rank, intrinsic_dim
+        self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
+
+    def __sklearn_is_fitted__(self) -> bool:
+        # A fit interrupted while scoring keeps its networks but has no rank yet.
+        return hasattr(self, "rank_")
 
     def _check_labels(self, y: Any, n_samples: int, latent_dim: int) -> np.ndarray | None:
         """Class indices of ``y`` when the label term is on (sets ``classes_``), else None."""
@@ -401,34 +498,55 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return [RankLayout.blocks(list(range(1, k + 1)), max(2, batch // k), k, device)]
         return [RankLayout.blocks([r], batch, k, device) for r in range(1, k + 1)]
 
-    def _train(self, data: torch.Tensor, noise: torch.Generator, labels: torch.Tensor | None) -> None:
+    def _train(
+        self, data: torch.Tensor, noise: torch.Generator, labels: torch.Tensor | None, resume: bool
+    ) -> tuple[str, int] | None:
+        """Run (or continue) the training phases; keep the state for a warm start.
+
+        Returns None, or on an interruption (KeyboardInterrupt) the phase and
+        step of the last checkpoint, to which the networks have been rewound.
+        """
         batch = min(self.batch_size, data.shape[0])
+        trainer = Trainer(
+            self.module_, data, self._layouts(batch), noise,
+            self.learning_rate, self.lambda_gp, self.lambda_mmd, lambda *args: on_log(*args),
+            labels=labels, label_weight=float(self.label_weight),
+        )
+        if resume:
+            trainer.restore(self._training_state, history=self.history_)
+        # Earlier results no longer describe the networks.
+        for name in ("rank_", "intrinsic_dim_", "rank_scores_"):
+            self.__dict__.pop(name, None)
         total = self.n_warmup + self.n_iter + self.n_critic_refit
-        progress = tqdm(total=total, disable=self.verbose < 1, desc="LWGAN", unit="step")
-        done = {"warmup": 0, "adversarial": 0, "critic_refit": 0}
+        progress = tqdm(
+            total=total, initial=min(total, sum(trainer.steps.values())), disable=self.verbose < 1,
+            desc="LWGAN", unit="step",
+        )
 
         def on_log(phase: str, step: int, phase_total: int, terms: dict[str, float]) -> None:
-            shown = step + 1 if phase != "critic_refit" else step
-            progress.update(shown - done[phase])
-            done[phase] = shown
+            progress.update(min(total, sum(trainer.steps.values())) - progress.n)
             if self.verbose:
                 progress.set_description(f"LWGAN {phase}")
                 progress.set_postfix({t: f"{v:.3g}" for t, v in terms.items() if v == v})
 
-        trainer = Trainer(
-            self.module_, data, self._layouts(batch), noise,
-            self.learning_rate, self.lambda_gp, self.lambda_mmd, on_log,
-            labels=labels, label_weight=float(self.label_weight),
-        )
+        stopped = None
         try:
-            trainer.warm_up(self.n_warmup, log_every=max(1, self.n_warmup // 100))
-            trainer.adversarial(
-                self.n_iter, self.n_critic, self.n_generator, log_every=max(1, self.n_iter // 100)
-            )
-            trainer.refit_critic(self.n_critic_refit)
+            trainer.run(self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit)
+        except KeyboardInterrupt:
+            stopped = trainer.rewind()
+            if stopped is None:
+                raise  # no step completed: nothing worth keeping
         finally:
             progress.close()
+        if not all(torch.isfinite(p).all() for p in self.module_.parameters()):
+            raise TrainingDiverged(
+                "LWGAN training diverged: the network weights became NaN or inf; try a smaller learning_rate "
+                "(the estimator keeps its state from before this call to fit)"
+            )
         self.history_ = trainer.history
+        self.n_steps_ = dict(trainer.steps)
+        self._training_state = trainer.checkpoint()
+        return stopped
 
     # --------------------------------------------------------------- rank scores
     def _score_ranks(
@@ -569,6 +687,8 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if "module_" in state:
             state["module_"] = state_to_bytes(self.module_)
             state["device_"] = str(self.device_)
+        if "_training_state" in state:
+            state["_training_state"] = tensors_to_bytes(self._training_state)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -578,6 +698,8 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             module = self._build_module()
             module.load_state_dict(state_from_bytes(state["module_"], self.device_))
             self.module_ = module.to(self.device_)
+        if isinstance(state.get("_training_state"), bytes):
+            self._training_state = state_from_bytes(state["_training_state"], torch.device("cpu"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
