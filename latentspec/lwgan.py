@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import warnings
@@ -346,7 +347,8 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         noise = make_generator(seed + 1, self.device_)
         if resume:
             self._check_resumable(latent_dim, previous_classes)
-            self.module_.to(self.device_)
+            # Train a copy: if this fit fails, the estimator returns to the model it had.
+            self.module_ = copy.deepcopy(self.module_).to(self.device_)
         else:
             self.latent_dim_ = latent_dim
             self.center_ = X.mean(axis=0)
