@@ -10,6 +10,7 @@ from ._rank_selection import choose_rank
 from ._training import FitInterrupted, TrainingDiverged
 from ._version import __version__
 from .lwgan import LWGANEstimator
+from .persistence import ModelFileError, load, save
 from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
 
 __all__ = [
@@ -17,8 +18,11 @@ __all__ = [
     "LWGANEstimator",
     "LatentRotator",
     "LatentSpectralDenoiser",
+    "ModelFileError",
     "QuasiEigenBasis",
     "TrainingDiverged",
     "__version__",
     "choose_rank",
+    "load",
+    "save",
 ]

@@ -29,6 +29,7 @@ from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
 from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
 from ._validation import check_int, check_non_negative, check_positive
+from .persistence import SaveLoadMixin
 
 __all__ = ["LWGANEstimator"]
 
@@ -47,7 +48,7 @@ def _chunks(n: int) -> list[slice]:
     return [slice(start, min(start + _CHUNK_ROWS, n)) for start in range(0, n, _CHUNK_ROWS)]
 
 
-class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Latent Wasserstein GAN: estimates the intrinsic dimension of the data.
 
     Fits one encoder ``Q(x, r)``, generator ``G(z)`` and critic ``D(x, r)`` for
@@ -696,12 +697,21 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if isinstance(state.get("module_"), bytes):
-            self.device_ = device_after_unpickling(state["device_"])
-            module = self._build_module()
-            module.load_state_dict(state_from_bytes(state["module_"], self.device_))
-            self.module_ = module.to(self.device_)
+            self._install_module(state_from_bytes(state["module_"], torch.device("cpu")), None)
         if isinstance(state.get("_training_state"), bytes):
             self._training_state = state_from_bytes(state["_training_state"], torch.device("cpu"))
+
+    def _after_load(self, device: str | torch.device | None) -> None:
+        """Called by :func:`latentspec.load`: build the networks from the stored weights."""
+        if isinstance(getattr(self, "module_", None), dict):
+            self._install_module(self.module_, device)
+
+    def _install_module(self, weights: dict[str, torch.Tensor], device: str | torch.device | None) -> None:
+        """Rebuild ``module_`` from a state dict, on ``device`` or (None) where it was fitted if possible."""
+        self.device_ = device_after_unpickling(str(self.device_)) if device is None else resolve_device(device)
+        module = self._build_module()
+        module.load_state_dict(weights)
+        self.module_ = module.to(self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -41,6 +41,7 @@ from sklearn.utils.validation import (
 )
 
 from ._validation import check_int, check_positive
+from .persistence import SaveLoadMixin
 
 __all__ = ["LatentRotator", "LatentSpectralDenoiser", "QuasiEigenBasis"]
 
@@ -134,7 +135,7 @@ def _lsd_feature_names(estimator: BaseEstimator, input_features: Any) -> np.ndar
 
 
 # ------------------------------------------------------------------ the basis
-class QuasiEigenBasis(ClassifierMixin, TransformerMixin, BaseEstimator):
+class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEstimator):
     """Quasi-eigenvectors of a latent space: one direction per label, completed to a basis.
 
     The deep LSD basis of Toledo-Marin and Glazier. Round 0 takes the mean latent
@@ -507,7 +508,7 @@ class QuasiEigenBasis(ClassifierMixin, TransformerMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------- users of a basis
-class _BasisUser(TransformerMixin, BaseEstimator):
+class _BasisUser(SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Shared parts of the estimators that fit a :class:`QuasiEigenBasis` inside."""
 
     def _make_basis(self) -> BaseEstimator:

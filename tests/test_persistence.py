@@ -1,0 +1,286 @@
+"""Safe model files: exact round trips, no code run on load, clear errors for bad files."""
+
+import json
+import os
+import pickle
+import struct
+
+import numpy as np
+import pytest
+import torch
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+import latentspec
+from latentspec import (
+    LatentRotator,
+    LatentSpectralDenoiser,
+    LWGANEstimator,
+    ModelFileError,
+    QuasiEigenBasis,
+    load,
+    save,
+)
+from latentspec.persistence import _digest
+
+
+@pytest.fixture(scope="module")
+def labelled_codes():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.array(["three", "eight", "one"]), 20)
+    Z = 3 * np.eye(4)[np.unique(y, return_inverse=True)[1]] + 0.3 * rng.standard_normal((60, 4))
+    return Z, y
+
+
+def fitted_spectral(Z, y):
+    basis = QuasiEigenBasis(n_rounds=3, n_draws=300, random_state=0)
+    return [
+        basis.fit(Z, y),
+        LatentSpectralDenoiser(n_components=2, basis=basis, random_state=0).fit(Z, y),
+        LatentRotator(source="three", target="eight", basis=basis, random_state=0).fit(Z, y),
+    ]
+
+
+def round_trip(estimator, tmp_path, **kwargs):
+    path = tmp_path / "model.safetensors"
+    save(estimator, path)
+    return load(path, **kwargs)
+
+
+def test_lwgan_round_trip_is_exact(fitted_auto, s_curve, tmp_path):
+    """Guards save/load of the LWGAN: same codes, reconstructions, rank, scores, history, parameters."""
+    again = round_trip(fitted_auto, tmp_path)
+    assert type(again) is LWGANEstimator
+    np.testing.assert_array_equal(again.transform(s_curve), fitted_auto.transform(s_curve))
+    Z = fitted_auto.transform(s_curve)
+    np.testing.assert_array_equal(again.inverse_transform(Z), fitted_auto.inverse_transform(Z))
+    assert again.get_params() == fitted_auto.get_params()
+    assert (again.rank_, again.intrinsic_dim_, again.n_steps_) == (
+        fitted_auto.rank_, fitted_auto.intrinsic_dim_, fitted_auto.n_steps_
+    )
+    for key, value in fitted_auto.rank_scores_.items():
+        np.testing.assert_array_equal(again.rank_scores_[key], value, err_msg=key)
+    for key, value in fitted_auto.history_.items():
+        np.testing.assert_array_equal(again.history_[key], value, err_msg=key)
+    np.testing.assert_array_equal(again.sample(5, random_state=0), fitted_auto.sample(5, random_state=0))
+
+
+def test_lwgan_with_labels_round_trip(tmp_path):
+    """The class-conditional prior (classes_, class_weights_) survives, so sample() is unchanged."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), np.repeat(["a", "b", "c"], 20)
+    est = LWGANEstimator(latent_dim=3, rank=3, label_weight=1.0, n_warmup=5, n_critic_refit=2,
+                         encoder_layers=(8,), generator_layers=(8,), critic_layers=(8,), n_score_repeats=2,
+                         batch_size=30, random_state=0).fit(X, y)
+    again = round_trip(est, tmp_path)
+    np.testing.assert_array_equal(again.classes_, est.classes_)
+    np.testing.assert_array_equal(again.sample(7, random_state=3), est.sample(7, random_state=3))
+
+
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["QuasiEigenBasis", "LatentSpectralDenoiser", "LatentRotator"])
+def test_spectral_round_trip_is_exact(labelled_codes, tmp_path, index):
+    """Guards save/load of the deep LSD estimators, string class labels included."""
+    Z, y = labelled_codes
+    estimator = fitted_spectral(Z, y)[index]
+    again = round_trip(estimator, tmp_path)
+    assert type(again) is type(estimator)
+    np.testing.assert_array_equal(again.transform(Z), estimator.transform(Z))
+    C = estimator.transform(Z)
+    np.testing.assert_array_equal(again.inverse_transform(C), estimator.inverse_transform(C))
+    if index == 0:
+        np.testing.assert_array_equal(again.predict(Z), estimator.predict(Z))
+        assert again.score(Z, y) == estimator.score(Z, y)
+    if index == 2:
+        assert (again.source_, again.target_) == ("three", "eight")
+        np.testing.assert_array_equal(again.path(Z[:2], n_steps=4), estimator.path(Z[:2], n_steps=4))
+
+
+def test_pipeline_round_trip(s_curve, tmp_path, tiny_params):
+    """A Pipeline of latentspec estimators is saved whole; its denoising idiom gives the same result."""
+    y = (s_curve[:, 0] > 0).astype(int)
+    pipe = make_pipeline(
+        LWGANEstimator(latent_dim=3, rank=3, **tiny_params),
+        LatentSpectralDenoiser(n_components=2, basis=QuasiEigenBasis(n_rounds=2, n_draws=100), random_state=0),
+    ).fit(s_curve, y)
+    again = round_trip(pipe, tmp_path)
+    np.testing.assert_array_equal(
+        again.inverse_transform(again.transform(s_curve)), pipe.inverse_transform(pipe.transform(s_curve))
+    )
+
+
+def test_unfitted_estimator_round_trip(tmp_path):
+    est = LWGANEstimator(latent_dim=5, encoder_layers=(7, 9), learning_rate=1e-3, device="cpu")
+    again = round_trip(est, tmp_path)
+    assert again.get_params() == est.get_params()
+    assert isinstance(again.encoder_layers, tuple)
+
+
+def test_method_forms_and_class_check(labelled_codes, tmp_path):
+    """est.save(path) and Class.load(path); loading with the wrong class is refused."""
+    Z, y = labelled_codes
+    basis = fitted_spectral(Z, y)[0]
+    path = tmp_path / "basis.safetensors"
+    basis.save(path)
+    np.testing.assert_array_equal(QuasiEigenBasis.load(path).transform(Z), basis.transform(Z))
+    with pytest.raises(ModelFileError, match="not a LatentRotator"):
+        LatentRotator.load(path)
+
+
+def test_file_records_versions(labelled_codes, tmp_path):
+    from safetensors import safe_open
+
+    path = tmp_path / "basis.safetensors"
+    save(fitted_spectral(*labelled_codes)[0], path)
+    with safe_open(path, framework="np") as f:
+        metadata = f.metadata()
+    assert metadata["latentspec_version"] == latentspec.__version__
+    assert metadata["format_version"] == "1" and metadata["format"] == "latentspec"
+
+
+def test_model_saved_on_gpu_loads_on_cpu(fitted_rank2, s_curve, tmp_path, monkeypatch):
+    """A model whose device_ is CUDA loads on a CPU-only machine, with a warning, and predicts the same."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    est = pickle.loads(pickle.dumps(fitted_rank2))
+    est.device_ = torch.device("cuda", 0)  # as if fitted there; save() moves weights to the CPU anyway
+    path = tmp_path / "gpu.safetensors"
+    save(est, path)
+    with pytest.warns(UserWarning, match="CPU"):
+        again = load(path)
+    assert again.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(again.transform(s_curve), fitted_rank2.transform(s_curve))
+    assert load(path, device="cpu").device_ == torch.device("cpu")
+
+
+def test_foreign_parameters_load_as_none_with_a_warning(labelled_codes, tmp_path):
+    """A user's classifier given as a parameter cannot be stored safely: it is named, and loads as None."""
+    Z, y = labelled_codes
+    classifier = SVC().fit(Z, y)
+    basis = QuasiEigenBasis(labelling="generator", generator=lambda codes: codes, classifier=classifier,
+                            n_rounds=2, n_draws=200, random_state=0).fit(Z, y)
+    path = tmp_path / "basis.safetensors"
+    save(basis, path)
+    with pytest.warns(UserWarning, match="classifier.*SVC"):
+        again = load(path)
+    assert again.classifier is None and again.generator is None
+    np.testing.assert_array_equal(again.predict(Z), basis.predict(Z))
+
+
+def test_save_refuses_what_it_cannot_store(s_curve, tmp_path):
+    with pytest.raises(TypeError, match="StandardScaler"):
+        save(StandardScaler(), tmp_path / "x.safetensors")
+    pipe = make_pipeline(StandardScaler(), QuasiEigenBasis())
+    with pytest.raises(TypeError, match="StandardScaler"):
+        save(pipe, tmp_path / "x.safetensors")
+    assert not (tmp_path / "x.safetensors").exists()
+
+
+# -------------------------------------------------------------- hostile files
+class _RunsCode:
+    """Unpickling this creates a file: the test checks that no load path ever does so."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_pickle_payload_runs_no_code(tmp_path):
+    """Guards safety: a pickle (and a torch.save file) crafted to run code is refused, and nothing runs."""
+    marker = tmp_path / "code-ran"
+    for name, write in [
+        ("pickled.safetensors", lambda p: p.write_bytes(pickle.dumps(_RunsCode(marker)))),
+        ("torch.safetensors", lambda p: torch.save({"x": _RunsCode(marker)}, p)),
+    ]:
+        path = tmp_path / name
+        write(path)
+        assert not marker.exists()
+        with pytest.raises(ModelFileError, match="not a latentspec model file"):
+            load(path)
+        assert not marker.exists(), f"loading {name} ran code"
+
+
+def craft(path, tree, arrays=None, **metadata):
+    """Write a well-formed safetensors file with the given header tree and a valid digest."""
+    from safetensors.numpy import save as save_arrays
+
+    arrays = arrays or {"x": np.zeros(1)}
+    header = json.dumps(tree)
+    meta = {"format": "latentspec", "format_version": "1", "estimator": header, "sha256": _digest(header, arrays)}
+    meta.update(metadata)
+    path.write_bytes(save_arrays(arrays, metadata=meta))
+
+
+@pytest.mark.parametrize(
+    "tree, match",
+    [
+        ({"__estimator__": "os.system", "state": {}}, "can only hold"),
+        ({"__estimator__": "Popen", "state": {"args": "touch /tmp/x"}}, "can only hold"),
+        ({"__estimator__": "QuasiEigenBasis", "state": {"f": {"__reduce__": ["os.system", "id"]}}}, "unexpected"),
+        ({"__estimator__": "QuasiEigenBasis", "state": {"c": {"__array__": "missing"}}}, "does not hold"),
+        ({"__estimator__": "QuasiEigenBasis", "state": {"c": {"__list_array__": [1], "dtype": "O8"}}}, "type"),
+        ([1, 2, 3], "no estimator"),
+    ],
+)
+def test_crafted_headers_are_refused(tmp_path, tree, match):
+    """Only latentspec's estimators and plain data can be named; anything else is an error."""
+    path = tmp_path / "crafted.safetensors"
+    craft(path, tree)
+    with pytest.raises(ModelFileError, match=match):
+        load(path)
+
+
+def test_newer_format_is_refused(labelled_codes, tmp_path):
+    path = tmp_path / "new.safetensors"
+    craft(path, {"__estimator__": "QuasiEigenBasis", "state": {}}, format_version="7", latentspec_version="9.0")
+    with pytest.raises(ModelFileError, match=r"format 7.*upgrade latentspec"):
+        load(path)
+
+
+@pytest.fixture
+def saved_file(labelled_codes, tmp_path):
+    path = tmp_path / "basis.safetensors"
+    save(fitted_spectral(*labelled_codes)[0], path)
+    return path
+
+
+@pytest.mark.parametrize("keep", [0, 5, 8, 100, -1, -40])
+def test_truncated_files_are_refused(saved_file, keep):
+    """Guards truncation: a file cut anywhere gives a clear ModelFileError."""
+    data = saved_file.read_bytes()
+    saved_file.write_bytes(data[:keep] if keep >= 0 else data[:keep])
+    with pytest.raises(ModelFileError, match="truncated|not a latentspec model file"):
+        load(saved_file)
+
+
+def test_corrupted_array_bytes_are_refused(saved_file):
+    """Guards integrity: one flipped bit in the arrays fails the digest check."""
+    data = bytearray(saved_file.read_bytes())
+    data[-3] ^= 0x01
+    saved_file.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load(saved_file)
+
+
+def test_corrupted_header_is_refused(saved_file):
+    data = bytearray(saved_file.read_bytes())
+    (size,) = struct.unpack("<Q", bytes(data[:8]))
+    position = 8 + data[8 : 8 + size].index(b"components_") + 3
+    data[position] = ord("X")  # still valid JSON, another name: the digest no longer matches
+    saved_file.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="corrupt"):
+        load(saved_file)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nothing.safetensors")
+
+
+def test_save_replaces_atomically(labelled_codes, tmp_path):
+    path = tmp_path / "basis.safetensors"
+    path.write_bytes(b"old")
+    save(fitted_spectral(*labelled_codes)[0], path)
+    assert load(path).classes_.tolist() == ["eight", "one", "three"]
+    assert os.listdir(tmp_path) == ["basis.safetensors"]
