@@ -1,4 +1,4 @@
-"""Parameter checks shared by the estimators: each raises ValueError naming the parameter."""
+"""Input and parameter checks shared by the estimators: each raises ValueError naming the problem."""
 
 from __future__ import annotations
 
@@ -6,7 +6,58 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["check_int", "check_non_negative", "check_positive"]
+import numpy as np
+from sklearn.utils.validation import check_array, validate_data
+
+__all__ = [
+    "check_int",
+    "check_non_negative",
+    "check_numeric",
+    "check_numeric_array",
+    "check_positive",
+    "validate_numeric",
+]
+
+# dtype kinds that are not numbers, though numpy can cast some of them to float:
+# strings ("1.5" parses), bytes, dates and time spans.
+_NON_NUMERIC_KINDS = {"U": "strings", "S": "bytes", "M": "dates", "m": "time spans"}
+
+
+def check_numeric(X: Any, name: str = "X") -> None:
+    """Raise ValueError if ``X`` holds strings, bytes, dates or time spans.
+
+    scikit-learn's float conversion would otherwise turn ``"1.5"`` or a date into
+    a number silently. Object arrays are left to the conversion, which fails on
+    anything that is not a number.
+    """
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
+    if dtypes is not None and hasattr(dtypes, "__iter__"):
+        kinds = [getattr(dtype, "kind", "O") for dtype in dtypes]
+    elif hasattr(X, "dtype"):
+        kinds = [getattr(X.dtype, "kind", "O")]
+    else:
+        try:
+            kinds = [np.asarray(X).dtype.kind]
+        except (ValueError, TypeError):  # ragged and the like: the conversion will say what is wrong
+            return
+    found = sorted({_NON_NUMERIC_KINDS[k] for k in kinds if k in _NON_NUMERIC_KINDS})
+    if found:
+        raise ValueError(
+            f"{name} holds {' and '.join(found)}, not numbers; latentspec needs numeric data "
+            f"(convert it first, e.g. {name}.astype(float) for numbers stored as text)"
+        )
+
+
+def validate_numeric(estimator: Any, X: Any, y: Any = "no_validation", **kwargs: Any) -> Any:
+    """scikit-learn's ``validate_data`` after :func:`check_numeric`."""
+    check_numeric(X)
+    return validate_data(estimator, X, y, **kwargs)
+
+
+def check_numeric_array(X: Any, name: str = "X", **kwargs: Any) -> np.ndarray:
+    """scikit-learn's ``check_array`` after :func:`check_numeric`."""
+    check_numeric(X, name)
+    return check_array(X, input_name=name, **kwargs)
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> int:

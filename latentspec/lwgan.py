@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from tqdm.auto import tqdm
 
 from ._device import (
@@ -28,7 +29,7 @@ from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
 from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
-from ._validation import check_int, check_non_negative, check_positive
+from ._validation import check_int, check_non_negative, check_numeric_array, check_positive, validate_numeric
 from .persistence import SaveLoadMixin
 
 __all__ = ["LWGANEstimator"]
@@ -41,6 +42,17 @@ _MAX_DEFAULT_LATENT_DIM = 16
 # Rows per pass of transform, inverse_transform and sample: memory beyond the output
 # stays bounded however many rows there are.
 _CHUNK_ROWS = 65_536
+# Inputs beyond this many training spreads would overflow the float32 networks.
+_FLOAT32_LIMIT = 1e30
+
+
+def _check_finite_output(values: np.ndarray, source: str, what: str) -> None:
+    """Raise ValueError rather than return NaN or inf computed from finite input."""
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"the networks gave non-finite {what}: {source} is too far outside the range of the "
+            "training data for float32 arithmetic"
+        )
 
 
 def _chunks(n: int) -> list[slice]:
@@ -333,7 +345,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
     def _fit(self, X, y) -> LWGANEstimator:
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
+        X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
         latent_dim = self._check_params(X.shape[1])
         min_samples = 2 * (latent_dim if self.rank == "auto" else 1)
         if X.shape[0] < min_samples:
@@ -353,18 +365,16 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         else:
             self.latent_dim_ = latent_dim
             self.center_ = X.mean(axis=0)
-            spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
+            with np.errstate(over="ignore"):
+                spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
+            if not (math.isfinite(spread) and np.isfinite(self.center_).all()):
+                raise ValueError("X has values too large to centre and scale in float64; rescale X")
             self.scale_ = spread if spread > 0 else 1.0
             self.module_ = self._build_module()
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
             self.module_.to(self.device_)
             self._architecture = self._architecture_params()
         data = self._to_tensor(X)
-        if not torch.isfinite(data).all():
-            raise ValueError(
-                "X has values too large to standardise in float32 (after centring and scaling by the "
-                "training data's spread); rescale X"
-            )
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
 
@@ -445,6 +455,9 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         y = column_or_1d(y, warn=True)
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} labels but X has {n_samples} samples")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError("y contains NaN or inf; class labels must be finite")
+        check_classification_targets(y)
         self.classes_, indices = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
@@ -489,7 +502,13 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         )
 
     def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
+        """``X`` centred and scaled as in training, as float32 on the device (ValueError if that overflows)."""
         scaled = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
+        if np.abs(scaled).max(initial=0.0) > _FLOAT32_LIMIT:
+            raise ValueError(
+                "X has values too far outside the range of the training data to represent in float32 "
+                f"after centring and scaling (largest |value| {np.abs(scaled).max():.3g} training spreads)"
+            )
         return torch.as_tensor(scaled, dtype=torch.float32, device=self.device_)
 
     def _layouts(self, batch: int) -> list[RankLayout]:
@@ -601,12 +620,13 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Z : ndarray of shape (n_samples, rank_)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False)
         Z = np.empty((X.shape[0], self.rank_), dtype=X.dtype)
         layout = self._rank_layout()
         with torch.no_grad():
             for rows in _chunks(X.shape[0]):
                 Z[rows] = self.module_.encode(self._to_tensor(X[rows]), layout)[:, : self.rank_].cpu().numpy()
+        _check_finite_output(Z, "X", "latent codes")
         return Z
 
     def inverse_transform(self, Z):
@@ -621,12 +641,16 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        Z = check_array(Z, dtype=[np.float64, np.float32])
+        Z = check_numeric_array(Z, "Z", dtype=[np.float64, np.float32])
         if Z.shape[1] != self.rank_:
             raise ValueError(
                 f"Z has {Z.shape[1]} columns but this model's latent codes have rank_={self.rank_}"
             )
-        return self._decode(Z).astype(Z.dtype, copy=False)
+        if np.abs(Z).max(initial=0.0) > _FLOAT32_LIMIT:
+            raise ValueError(f"Z has values too large for the float32 generator (largest |z| {np.abs(Z).max():.3g})")
+        X = self._decode(Z)
+        _check_finite_output(X, "Z", "reconstructions")
+        return X.astype(Z.dtype, copy=False)
 
     def _decode(self, Z: np.ndarray) -> np.ndarray:
         X = np.empty((len(Z), self.n_features_in_))
@@ -680,7 +704,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         score : float
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
+        X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
         scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), make_generator(0, self.device_))
         return -float(scores.mean())
 

@@ -33,14 +33,9 @@ from sklearn.base import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from ._validation import check_int, check_positive
+from ._validation import check_int, check_numeric_array, check_positive, validate_numeric
 from .persistence import SaveLoadMixin
 
 __all__ = ["LatentRotator", "LatentSpectralDenoiser", "QuasiEigenBasis"]
@@ -339,7 +334,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
             parameters; the message names the problem.
         """
         _require_y(self, y)
-        Z, y = validate_data(self, Z, y, dtype=_FLOAT_DTYPES)
+        Z, y = validate_numeric(self, Z, y, dtype=_FLOAT_DTYPES)
         check_classification_targets(y)
         self._check_params()
         classes, y_index = np.unique(y, return_inverse=True)
@@ -401,7 +396,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
     def _validate(self, Z) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, Z, dtype=_FLOAT_DTYPES, reset=False)
+        return validate_numeric(self, Z, dtype=_FLOAT_DTYPES, reset=False)
 
     def transform(self, Z):
         """Spectral coefficients ``c_i = <xi_i, z>`` of latent codes.
@@ -431,7 +426,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
         Z : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        C = check_array(C, dtype=_FLOAT_DTYPES)
+        C = check_numeric_array(C, "C", dtype=_FLOAT_DTYPES)
         if C.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"C has {C.shape[1]} columns but this basis has {self.n_features_in_} coefficients per code"
@@ -521,7 +516,7 @@ class _BasisUser(SaveLoadMixin, TransformerMixin, BaseEstimator):
 
     def _fit_basis(self, Z, y) -> np.ndarray:
         _require_y(self, y)
-        Z, y = validate_data(self, Z, y, dtype=_FLOAT_DTYPES)
+        Z, y = validate_numeric(self, Z, y, dtype=_FLOAT_DTYPES)
         check_classification_targets(y)
         self._check_params(Z.shape[1], y)
         self.basis_ = self._make_basis().fit(Z, y)
@@ -635,7 +630,7 @@ class LatentSpectralDenoiser(_BasisUser):
             At most ``n_components`` non-zeros per row.
         """
         check_is_fitted(self)
-        Z = validate_data(self, Z, dtype=_FLOAT_DTYPES, reset=False)
+        Z = validate_numeric(self, Z, dtype=_FLOAT_DTYPES, reset=False)
         C = self.basis_.transform(Z)
         k = self.n_components
         if k < C.shape[1]:
@@ -821,7 +816,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
         Z_rotated : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        Z = validate_data(self, Z, dtype=_FLOAT_DTYPES, reset=False)
+        Z = validate_numeric(self, Z, dtype=_FLOAT_DTYPES, reset=False)
         return Z @ self.rotation_.T.astype(Z.dtype, copy=False)
 
     def inverse_transform(self, Z):
@@ -836,7 +831,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
         Z_original : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        Z = check_array(Z, dtype=_FLOAT_DTYPES)
+        Z = check_numeric_array(Z, "Z", dtype=_FLOAT_DTYPES)
         if Z.shape[1] != self.n_features_in_:
             raise ValueError(f"Z has {Z.shape[1]} columns but the rotation acts on {self.n_features_in_}")
         return Z @ self.rotation_.astype(Z.dtype, copy=False)
@@ -859,7 +854,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
             ``paths[j]`` is ``Z`` rotated by the ``j``-th angle.
         """
         check_is_fitted(self)
-        Z = validate_data(self, Z, dtype=_FLOAT_DTYPES, reset=False)
+        Z = validate_numeric(self, Z, dtype=_FLOAT_DTYPES, reset=False)
         if angles is None:
             angles = np.linspace(0.0, 2 * math.pi, check_int("n_steps", n_steps, 2))
         else:
