@@ -6,9 +6,9 @@ import io
 import warnings
 from typing import Any
 
-import numpy as np
 import torch
-from sklearn.utils import check_random_state
+
+from ._validation import check_seed
 
 __all__ = [
     "device_after_unpickling",
@@ -47,12 +47,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def seed_from(random_state) -> int:
-    """An integer seed drawn from a scikit-learn ``random_state``.
-
-    An int gives the same seed every time; ``None`` a fresh one; a
-    ``RandomState`` advances, as in scikit-learn.
-    """
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    """An integer seed drawn from a scikit-learn ``random_state`` (see :func:`check_seed`)."""
+    return check_seed(random_state)
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:

@@ -7,6 +7,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, validate_data
 
 __all__ = [
@@ -15,12 +16,29 @@ __all__ = [
     "check_numeric",
     "check_numeric_array",
     "check_positive",
+    "check_seed",
     "validate_numeric",
 ]
 
 # dtype kinds that are not numbers, though numpy can cast some of them to float:
 # strings ("1.5" parses), bytes, dates and time spans.
 _NON_NUMERIC_KINDS = {"U": "strings", "S": "bytes", "M": "dates", "m": "time spans"}
+
+
+def check_seed(random_state: Any) -> int:
+    """An integer seed from a scikit-learn ``random_state`` (ValueError naming ``random_state`` if bad).
+
+    An int gives the same seed every time; ``None`` a fresh one; a
+    ``RandomState`` advances, as in scikit-learn.
+    """
+    try:
+        rng = check_random_state(random_state)
+    except (ValueError, TypeError):
+        raise ValueError(
+            "random_state must be None, an int in [0, 2**32 - 1] or a numpy RandomState, "
+            f"got {random_state!r}"
+        ) from None
+    return int(rng.randint(np.iinfo(np.int32).max))
 
 
 def check_numeric(X: Any, name: str = "X") -> None:

@@ -31,11 +31,10 @@ from sklearn.base import (
     clone,
 )
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, column_or_1d
 
-from ._validation import check_int, check_numeric_array, check_positive, validate_numeric
+from ._validation import check_int, check_numeric_array, check_positive, check_seed, validate_numeric
 from .persistence import SaveLoadMixin
 
 __all__ = ["LatentRotator", "LatentSpectralDenoiser", "QuasiEigenBasis"]
@@ -292,6 +291,13 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
         check_positive("prior_scale", self.prior_scale)
         if self.norm is not None:
             check_positive("norm", self.norm)
+        if self.latent_classifier is not None and not (
+            hasattr(self.latent_classifier, "fit") and hasattr(self.latent_classifier, "predict")
+        ):
+            raise ValueError(
+                f"latent_classifier must be a scikit-learn classifier (fit and predict) or None, "
+                f"got {self.latent_classifier!r}"
+            )
         if not isinstance(self.labelling, str) or self.labelling not in _LABELLINGS:
             raise ValueError(f"labelling must be one of {_LABELLINGS}, got {self.labelling!r}")
         if self.labelling == "generator":
@@ -362,7 +368,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
                 latent = clone(self.latent_classifier)
             self.latent_classifier_ = latent.fit(Z64, y)
 
-        rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        rng = np.random.default_rng(check_seed(self.random_state))
         means = [self.class_means_]
         for _ in range(1, self.n_rounds):
             draws = self.prior_scale * rng.standard_normal((self.n_draws, d))
@@ -474,6 +480,25 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
         scores = self._label_scores(Z)
         return self.classes_[np.argmax(scores, axis=1)]
 
+    def score(self, Z, y, sample_weight=None) -> float:
+        """Accuracy of :meth:`predict` on ``Z`` against the labels ``y``.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_features_in_)
+        y : array-like of shape (n_samples,)
+            True labels (1-D).
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+
+        Returns
+        -------
+        score : float
+        """
+        y = column_or_1d(y)
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError("y contains NaN or inf; class labels must be finite")
+        return super().score(Z, y, sample_weight=sample_weight)
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the coefficients: ``lsd0``, ``lsd1``, ...
 
@@ -509,6 +534,8 @@ class _BasisUser(SaveLoadMixin, TransformerMixin, BaseEstimator):
     def _make_basis(self) -> BaseEstimator:
         if self.basis is None:
             return QuasiEigenBasis(random_state=self.random_state)
+        if not (hasattr(self.basis, "fit") and hasattr(self.basis, "get_params")):
+            raise ValueError(f"basis must be a QuasiEigenBasis (or None), got {self.basis!r}")
         basis = clone(self.basis)
         if self.random_state is not None and "random_state" in basis.get_params(deep=False):
             basis.set_params(random_state=self.random_state)
