@@ -46,9 +46,9 @@ _CHUNK_ROWS = 65_536
 _FLOAT32_LIMIT = 1e30
 
 
-def _check_finite_output(values: np.ndarray, source: str, what: str) -> None:
+def _check_finite_output(values: torch.Tensor, source: str, what: str) -> None:
     """Raise ValueError rather than return NaN or inf computed from finite input."""
-    if not np.isfinite(values).all():
+    if not torch.isfinite(values).all():
         raise ValueError(
             f"the networks gave non-finite {what}: {source} is too far outside the range of the "
             "training data for float32 arithmetic"
@@ -627,8 +627,9 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         layout = self._rank_layout()
         with torch.no_grad():
             for rows in _chunks(X.shape[0]):
-                Z[rows] = self.module_.encode(self._to_tensor(X[rows]), layout)[:, : self.rank_].cpu().numpy()
-        _check_finite_output(Z, "X", "latent codes")
+                codes = self.module_.encode(self._to_tensor(X[rows]), layout)[:, : self.rank_]
+                _check_finite_output(codes, "X", "latent codes")
+                Z[rows] = codes.cpu().numpy()
         return Z
 
     def inverse_transform(self, Z):
@@ -648,11 +649,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             raise ValueError(
                 f"Z has {Z.shape[1]} columns but this model's latent codes have rank_={self.rank_}"
             )
-        if np.abs(Z).max(initial=0.0) > _FLOAT32_LIMIT:
-            raise ValueError(f"Z has values too large for the float32 generator (largest |z| {np.abs(Z).max():.3g})")
-        X = self._decode(Z)
-        _check_finite_output(X, "Z", "reconstructions")
-        return X.astype(Z.dtype, copy=False)
+        return self._decode(Z).astype(Z.dtype, copy=False)
 
     def _decode(self, Z: np.ndarray) -> np.ndarray:
         X = np.empty((len(Z), self.n_features_in_))
@@ -660,7 +657,13 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             for rows in _chunks(len(Z)):
                 z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
                 z[:, : self.rank_] = torch.as_tensor(Z[rows], dtype=torch.float32, device=self.device_)
-                X[rows] = self.module_.generate(z).cpu().numpy()
+                if z.abs().max() > _FLOAT32_LIMIT:
+                    raise ValueError(
+                        f"Z has values too large for the float32 generator (largest |z| {z.abs().max():.3g})"
+                    )
+                decoded = self.module_.generate(z)
+                _check_finite_output(decoded, "Z", "reconstructions")
+                X[rows] = decoded.cpu().numpy()
         X *= self.scale_
         X += self.center_
         return X

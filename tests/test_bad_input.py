@@ -425,3 +425,22 @@ def test_every_kind_of_bad_input_is_rejected(every_estimator, name):
         for kind in LABEL_MESSAGES:
             labels = make_bad_labels(kind, len(X), seed)
             assert_rejected(f"{kind} labels", lambda labels=labels: make().fit(X, labels), LABEL_MESSAGES[kind])
+
+
+# ------------------------------------------------------ finite but unusable
+def test_values_beyond_float32_are_refused_not_returned_as_inf(lwgan_setup):
+    """Guards silent overflow: finite input whose codes or samples would be inf or NaN raises instead."""
+    X, fitted = lwgan_setup
+    with pytest.raises(ValueError, match="too far outside the range of the training data"):
+        fitted.transform(X * 1e40)
+    with pytest.raises(ValueError, match="too large for the float32 generator"):
+        fitted.inverse_transform(np.full((2, fitted.rank_), 1e39))
+    with pytest.raises(ValueError, match="too large to centre and scale"):
+        LWGANEstimator(latent_dim=3, **TINY_PARAMS).fit(X * 1e300)
+
+
+def test_text_that_looks_like_numbers_is_refused(lwgan_setup):
+    """scikit-learn would parse '1.5' silently; latentspec asks for numbers."""
+    X, fitted = lwgan_setup
+    with pytest.raises(ValueError, match="strings, not numbers"):
+        fitted.transform(X.astype(str))
