@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ._conv import ConvConditioned, ConvGenerator
 from ._losses import gradient_norm_penalty, imq_mmd, reconstruction_error
 from ._networks import MLP, ConditionedMLP, one_hot_codes, rank_masks, thermometer_codes
 
@@ -83,7 +84,11 @@ class RankLayout:
 
 
 class LWGANModule(nn.Module):
-    """Encoder, generator and critic of an LWGAN with ranks ``1..latent_dim``."""
+    """Encoder, generator and critic of an LWGAN with ranks ``1..latent_dim``.
+
+    MLPs for vector data; with ``image_shape`` ``(c, h, w)``, convolutional
+    networks with ``conv_layers`` channels (:mod:`latentspec._conv`).
+    """
 
     def __init__(
         self,
@@ -93,12 +98,19 @@ class LWGANModule(nn.Module):
         generator_layers: tuple[int, ...],
         critic_layers: tuple[int, ...],
         activation: str,
+        image_shape: tuple[int, int, int] | None = None,
+        conv_layers: tuple[int, ...] = (),
     ):
         super().__init__()
         self.latent_dim = latent_dim
-        self.encoder = ConditionedMLP(n_features, encoder_layers, latent_dim, latent_dim, activation)
-        self.generator = MLP(latent_dim, generator_layers, n_features, activation)
-        self.critic = ConditionedMLP(n_features, critic_layers, 1, latent_dim, activation)
+        if image_shape is None:
+            self.encoder = ConditionedMLP(n_features, encoder_layers, latent_dim, latent_dim, activation)
+            self.generator = MLP(latent_dim, generator_layers, n_features, activation)
+            self.critic = ConditionedMLP(n_features, critic_layers, 1, latent_dim, activation)
+        else:  # convolutional parts before the conditioned heads (see latentspec._conv)
+            self.encoder = ConvConditioned(image_shape, conv_layers, encoder_layers, latent_dim, latent_dim, activation)
+            self.generator = ConvGenerator(latent_dim, generator_layers, image_shape, conv_layers, activation)
+            self.critic = ConvConditioned(image_shape, conv_layers, critic_layers, 1, latent_dim, activation)
 
     # -- the three maps -------------------------------------------------------------
     def encode(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:

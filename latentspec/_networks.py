@@ -203,10 +203,10 @@ class ConditionedMLP(nn.Module):
 
 @torch.no_grad()
 def initialise(module: nn.Module, generator: torch.Generator) -> None:
-    """Initialise every linear layer of ``module`` from a private generator.
+    """Initialise every linear and convolutional layer of ``module`` from a private generator.
 
-    Uses PyTorch's default scheme for ``nn.Linear`` (uniform with bound
-    ``1 / sqrt(fan_in)``), where ``fan_in`` counts the rank code too, as in the
+    Uses PyTorch's default scheme (uniform with bound ``1 / sqrt(fan_in)``), where
+    ``fan_in`` of a conditioned layer counts the rank code too, as in the
     concatenated layer it replaces.
     """
     for sub in module.modules():
@@ -220,3 +220,8 @@ def initialise(module: nn.Module, generator: torch.Generator) -> None:
                 bound = 1.0 / math.sqrt(layer.in_features)
                 layer.weight.uniform_(-bound, bound, generator=generator)
                 layer.bias.uniform_(-bound, bound, generator=generator)
+        elif isinstance(sub, (nn.Conv2d, nn.ConvTranspose2d)):
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(sub.weight)
+            bound = 1.0 / math.sqrt(fan_in)
+            sub.weight.uniform_(-bound, bound, generator=generator)
+            sub.bias.uniform_(-bound, bound, generator=generator)

@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from tqdm.auto import tqdm
 
+from ._conv import conv_output_size
 from ._device import (
     device_after_unpickling,
     make_generator,
@@ -35,6 +36,7 @@ from .persistence import SaveLoadMixin
 __all__ = ["LWGANEstimator"]
 
 _ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
+_ARCHITECTURES = ("auto", "mlp", "conv")
 _RANK_SAMPLING = ("per_sample", "per_iteration")
 _MAX_DEFAULT_LATENT_DIM = 16
 
@@ -78,7 +80,18 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         ``"auto"`` estimates the rank; an int fixes it (and trains that rank only).
     image_shape : tuple of int or None, default=None
         Shape ``(h, w)`` or ``(c, h, w)`` of each row when rows are flattened
-        images; checked against the number of features.
+        images; checked against the number of features. With it the networks
+        are convolutional (see ``architecture``).
+    architecture : {"auto", "mlp", "conv"}, default="auto"
+        ``"auto"``: convolutional networks when ``image_shape`` is given, MLPs
+        otherwise; ``"mlp"`` forces MLPs; ``"conv"`` needs ``image_shape``.
+    conv_layers : tuple of int, default=(32, 64)
+        Channels of the convolutions of the image networks. Each convolution
+        (kernel 4, stride 2) halves the height and width; the generator mirrors
+        them with transposed convolutions. ``encoder_layers``,
+        ``generator_layers`` and ``critic_layers`` are then the widths of the
+        MLPs that follow (encoder, critic; these take the rank code) and precede
+        (generator) the convolutions. Unused by MLP networks.
     encoder_layers, generator_layers, critic_layers : tuple of int, default=(128, 128, 128, 128)
         Hidden layer widths of the three networks.
     activation : {"leaky_relu", "relu", "silu", "tanh", "elu"}, default="leaky_relu"
@@ -196,6 +209,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         rank: str | int = "auto",
         image_shape: tuple[int, ...] | None = None,
         *,
+        architecture: str = "auto",
+        conv_layers: tuple[int, ...] = (32, 64),
         encoder_layers: tuple[int, ...] = (128, 128, 128, 128),
         generator_layers: tuple[int, ...] = (128, 128, 128, 128),
         critic_layers: tuple[int, ...] = (128, 128, 128, 128),
@@ -221,6 +236,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.latent_dim = latent_dim
         self.rank = rank
         self.image_shape = image_shape
+        self.architecture = architecture
+        self.conv_layers = conv_layers
         self.encoder_layers = encoder_layers
         self.generator_layers = generator_layers
         self.critic_layers = critic_layers
@@ -291,6 +308,17 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             raise ValueError(f"verbose must be an integer, got {self.verbose!r}")
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise ValueError(f"warm_start must be True or False, got {self.warm_start!r}")
+        if self.architecture not in _ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {_ARCHITECTURES}, got {self.architecture!r}")
+        if self.architecture == "conv" and self.image_shape is None:
+            raise ValueError("architecture='conv' needs image_shape, e.g. image_shape=(28, 28)")
+        conv_layers = self.conv_layers
+        if (
+            not isinstance(conv_layers, (tuple, list))
+            or len(conv_layers) == 0
+            or not all(isinstance(c, numbers.Integral) and not isinstance(c, bool) and c >= 1 for c in conv_layers)
+        ):
+            raise ValueError(f"conv_layers must be a non-empty tuple of positive integers, got {conv_layers!r}")
         if self.image_shape is not None:
             shape = tuple(self.image_shape)
             if len(shape) not in (2, 3) or not all(isinstance(s, numbers.Integral) and s >= 1 for s in shape):
@@ -300,7 +328,20 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
                     f"image_shape={shape} holds {math.prod(shape)} values per image, "
                     f"but X has {n_features} features"
                 )
+            smallest = min(shape[-2:])
+            if self._image_shape_chw() is not None and conv_output_size(smallest, len(conv_layers)) < 1:
+                raise ValueError(
+                    f"image_shape={shape} is too small for {len(conv_layers)} halving convolutions "
+                    f"(conv_layers={tuple(conv_layers)}); use fewer conv_layers or architecture='mlp'"
+                )
         return latent_dim
+
+    def _image_shape_chw(self) -> tuple[int, int, int] | None:
+        """``(c, h, w)`` when the networks are convolutional, else None."""
+        if self.image_shape is None or self.architecture == "mlp":
+            return None
+        shape = tuple(int(s) for s in self.image_shape)
+        return shape if len(shape) == 3 else (1, *shape)
 
     # ------------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -406,7 +447,10 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
     def _architecture_params(self) -> dict[str, Any]:
         """The parameters that shape the networks (a warm start must not change them)."""
-        names = ("encoder_layers", "generator_layers", "critic_layers", "activation")
+        names = (
+            "encoder_layers", "generator_layers", "critic_layers", "activation", "image_shape", "architecture",
+            "conv_layers",
+        )
         return {name: (tuple(v) if isinstance(v := getattr(self, name), (list, tuple)) else v) for name in names}
 
     def _check_resumable(self, latent_dim: int, previous_classes: np.ndarray | None) -> None:
@@ -501,6 +545,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             tuple(self.generator_layers),
             tuple(self.critic_layers),
             self.activation,
+            image_shape=self._image_shape_chw(),
+            conv_layers=tuple(self.conv_layers),
         )
 
     def _to_tensor(self, X: np.ndarray) -> torch.Tensor:

@@ -17,6 +17,7 @@ _TINY = {
     "encoder_layers": (16,),
     "generator_layers": (16,),
     "critic_layers": (16,),
+    "conv_layers": (4, 8),
     "batch_size": 32,
     "n_score_repeats": 2,
     "random_state": 0,

@@ -1,0 +1,120 @@
+"""Convolutional networks for images: shapes, rank masking, the penalty gradient, a tiny fit."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from latentspec import LWGANEstimator, load, save
+from latentspec._conv import ConvConditioned, ConvGenerator, conv_output_size
+from latentspec._model import LWGANModule, RankLayout
+from latentspec._networks import ConditionedMLP, initialise
+from latentspec.datasets import load_digits_scaled
+
+
+@pytest.mark.parametrize("image_shape", [(1, 8, 8), (3, 6, 10), (1, 28, 28), (2, 7, 5)])
+def test_shapes_round_trip_for_any_image_size(image_shape):
+    """Guards sizes: codes of latent_dim columns, masked beyond the rank; images of exactly c*h*w values."""
+    n_features = int(np.prod(image_shape))
+    module = LWGANModule(n_features, 4, (16,), (16,), (16,), "leaky_relu", image_shape, (4, 8))
+    initialise(module, torch.Generator().manual_seed(0))
+    x = torch.randn(6, n_features, generator=torch.Generator().manual_seed(1))
+    layout = RankLayout.blocks([1, 3], 3, 4, torch.device("cpu"))
+    codes = module.encode(x, layout)
+    assert codes.shape == (6, 4)
+    assert (codes[:3, 1:] == 0).all() and (codes[3:, 3:] == 0).all()
+    assert (codes[:3, 0] != 0).all() and (codes[3:, :3] != 0).all()
+    assert module.generate(codes).shape == (6, n_features)
+    assert module.criticise(x, layout).shape == (6,)
+
+
+def test_conv_output_size():
+    assert [conv_output_size(28, k) for k in range(4)] == [28, 14, 7, 3]
+    assert conv_output_size(5, 2) == 1
+
+
+def test_generator_mirrors_the_encoder():
+    gen = ConvGenerator(3, (8,), (1, 7, 9), (4, 8), "relu")
+    assert gen.start == (8, 2, 3)
+    assert gen(torch.zeros(2, 3)).shape == (2, 63)
+
+
+@pytest.mark.parametrize("code_shape", ["shared", "per_block"])
+def test_penalty_gradient_matches_autograd(code_shape):
+    """forward_with_input_gradient: outputs and input gradients as autograd gives them, differentiable."""
+    torch.manual_seed(0)
+    critic = ConvConditioned((1, 8, 8), (4, 8), (16,), 1, 3, "leaky_relu")
+    x = torch.randn(6, 64)
+    code = torch.tensor([1.0, 1.0, 0.0]) if code_shape == "shared" else torch.eye(3)[:2, None, :]
+    out, grad = critic.forward_with_input_gradient(x, code, first_row=2)
+    inputs = x.clone().requires_grad_(True)
+    expected = critic(inputs, code).reshape(6)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), inputs)
+    torch.testing.assert_close(out, expected)
+    torch.testing.assert_close(grad, expected_grad[2:])
+    # The penalty trains the critic: its gradient reaches the weights.
+    grad.square().sum().backward()
+    assert critic.trunk.convs[0].weight.grad is not None and critic.trunk.convs[0].weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        out, grad = critic.forward_with_input_gradient(x, code, first_row=2)
+    assert not out.requires_grad and not grad.requires_grad
+    torch.testing.assert_close(grad, expected_grad[2:])
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits_scaled()
+    return X[:300], y[:300]
+
+
+@pytest.fixture(scope="module")
+def conv_fit(digits):
+    X, _ = digits
+    return LWGANEstimator(latent_dim=4, image_shape=(8, 8), n_warmup=10, n_iter=2, n_critic=1, n_critic_refit=2,
+                          encoder_layers=(16,), generator_layers=(16,), critic_layers=(16,), conv_layers=(4, 8),
+                          batch_size=32, n_score_repeats=2, random_state=0).fit(X)
+
+
+def test_image_shape_chooses_convolutions(conv_fit, digits):
+    """Guards the automatic choice and a tiny fit: conv networks, right shapes, finite, reproducible."""
+    X, _ = digits
+    assert isinstance(conv_fit.module_.encoder, ConvConditioned)
+    assert isinstance(conv_fit.module_.generator, ConvGenerator)
+    Z = conv_fit.transform(X)
+    assert Z.shape == (300, conv_fit.rank_) and np.isfinite(Z).all()
+    assert conv_fit.inverse_transform(Z).shape == (300, 64)
+    assert conv_fit.sample(3, random_state=0).shape == (3, 64)
+    again = LWGANEstimator(**conv_fit.get_params()).fit(X)
+    np.testing.assert_array_equal(again.transform(X), Z)
+
+
+def test_mlp_can_be_forced_for_images(digits, tiny_params):
+    X, _ = digits
+    est = LWGANEstimator(latent_dim=2, image_shape=(8, 8), architecture="mlp", **tiny_params).fit(X)
+    assert isinstance(est.module_.encoder, ConditionedMLP)
+
+
+def test_conv_model_pickles_and_saves(conv_fit, digits, tmp_path):
+    X, _ = digits
+    expected = conv_fit.transform(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(conv_fit)).transform(X), expected)
+    save(conv_fit, tmp_path / "conv.safetensors")
+    np.testing.assert_array_equal(load(tmp_path / "conv.safetensors").transform(X), expected)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"architecture": "conv"}, "needs image_shape"),
+        ({"architecture": "cnn", "image_shape": (8, 8)}, "architecture"),
+        ({"image_shape": (8, 8), "conv_layers": (4, 4, 4, 4)}, "too small"),
+        ({"image_shape": (8, 8), "conv_layers": ()}, "conv_layers"),
+        ({"image_shape": (8, 8), "conv_layers": (4, 0)}, "conv_layers"),
+        ({"image_shape": (4, 4)}, "holds 16 values"),
+    ],
+)
+def test_bad_image_settings(digits, tiny_params, params, match):
+    X, _ = digits
+    with pytest.raises(ValueError, match=match):
+        LWGANEstimator(latent_dim=2, **{**tiny_params, **params}).fit(X)
