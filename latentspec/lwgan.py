@@ -477,7 +477,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, rank_)
+        Z : ndarray of shape (n_samples, ``rank_``)
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -493,7 +493,7 @@ class LWGANEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, rank_)
+        Z : array-like of shape (n_samples, ``rank_``)
 
         Returns
         -------
