@@ -253,6 +253,8 @@ def make_torus_3d(
     return _add_noise(X, noise, rng)
 
 
+#: The true intrinsic dimension of every data set :func:`make_dataset` draws, by name
+#: (for ``sphere`` and ``linear_subspace``, at their default ``intrinsic_dim``).
 INTRINSIC_DIMENSIONS = {
     "swiss_roll": 1,
     "s_curve": 2,

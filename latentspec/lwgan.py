@@ -665,7 +665,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, rank_)
+        Z : ndarray of shape (n_samples, ``rank_``)
         """
         check_is_fitted(self)
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -683,7 +683,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, rank_)
+        Z : array-like of shape (n_samples, ``rank_``)
 
         Returns
         -------

@@ -200,12 +200,12 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_features_in_, n_features_in_)
+    components_ : ndarray of shape (n_features, n_features)
         Orthogonal rows of norm ``norm_``; the first ``len(classes_)`` are the
         label directions, in ``classes_`` order.
     classes_ : ndarray of shape (n_classes,)
         The sorted class labels.
-    class_means_ : ndarray of shape (n_classes, n_features_in_)
+    class_means_ : ndarray of shape (n_classes, n_features)
         Mean training code of every class (round 0).
     norm_ : float
         The common norm of the rows of ``components_``.
@@ -217,7 +217,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
         (``labelling="latent"``), else None.
     n_features_in_ : int
         Latent dimension ``d`` seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen in ``fit``, when they are all strings.
 
     See Also
@@ -409,11 +409,11 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
 
         Returns
         -------
-        C : ndarray of shape (n_samples, n_features_in_)
+        C : ndarray of shape (n_samples, n_features)
             Column ``i`` is the coefficient on ``components_[i]``; the first
             ``len(classes_)`` columns are the label coefficients.
         """
@@ -425,11 +425,11 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        C : array-like of shape (n_samples, n_features_in_)
+        C : array-like of shape (n_samples, n_features)
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_features_in_)
+        Z : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         C = check_numeric_array(C, "C", dtype=_FLOAT_DTYPES)
@@ -447,7 +447,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
 
         Returns
         -------
@@ -471,7 +471,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
 
         Returns
         -------
@@ -596,7 +596,7 @@ class LatentSpectralDenoiser(_BasisUser):
         The fitted basis.
     n_features_in_ : int
         Latent dimension seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen in ``fit``, when they are all strings.
 
     Examples
@@ -649,11 +649,11 @@ class LatentSpectralDenoiser(_BasisUser):
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
 
         Returns
         -------
-        C : ndarray of shape (n_samples, n_features_in_)
+        C : ndarray of shape (n_samples, n_features)
             At most ``n_components`` non-zeros per row.
         """
         check_is_fitted(self)
@@ -672,11 +672,11 @@ class LatentSpectralDenoiser(_BasisUser):
 
         Parameters
         ----------
-        C : array-like of shape (n_samples, n_features_in_)
+        C : array-like of shape (n_samples, n_features)
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_features_in_)
+        Z : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         return self.basis_.inverse_transform(C)
@@ -727,7 +727,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
 
     Attributes
     ----------
-    rotation_ : ndarray of shape (n_features_in_, n_features_in_)
+    rotation_ : ndarray of shape (n_features, n_features)
         The rotation ``R`` at ``angle``.
     source_, target_ : label
         The labels used (resolving None).
@@ -735,7 +735,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
         The fitted basis.
     n_features_in_ : int
         Latent dimension seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen in ``fit``, when they are all strings.
 
     Examples
@@ -821,7 +821,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
 
         Returns
         -------
-        R : ndarray of shape (n_features_in_, n_features_in_)
+        R : ndarray of shape (n_features, n_features)
         """
         check_is_fitted(self, "basis_")
         if not isinstance(angle, numbers.Real) or isinstance(angle, bool) or not math.isfinite(angle):
@@ -836,11 +836,11 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
 
         Returns
         -------
-        Z_rotated : ndarray of shape (n_samples, n_features_in_)
+        Z_rotated : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         Z = validate_numeric(self, Z, dtype=_FLOAT_DTYPES, reset=False)
@@ -851,11 +851,11 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
 
         Returns
         -------
-        Z_original : ndarray of shape (n_samples, n_features_in_)
+        Z_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         Z = check_numeric_array(Z, "Z", dtype=_FLOAT_DTYPES)
@@ -868,7 +868,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
         n_steps : int, default=9
             Number of angles evenly spaced over a full turn, ``linspace(0, 2 pi,
             n_steps)`` (so the first and last steps are the codes themselves).
@@ -877,7 +877,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
 
         Returns
         -------
-        paths : ndarray of shape (n_angles, n_samples, n_features_in_)
+        paths : ndarray of shape (n_angles, n_samples, n_features)
             ``paths[j]`` is ``Z`` rotated by the ``j``-th angle.
         """
         check_is_fitted(self)
