@@ -434,9 +434,9 @@ _CHUNK_BYTES = 1 << 20
 
 
 def _data_home(data_home: str | os.PathLike[str] | None) -> str:
-    """The root folder of latentspec's downloaded data (not created here)."""
+    """The root folder of latentspec's downloaded data: the argument, $LATENTSPEC_DATA, or scikit-learn's."""
     if data_home is None:
-        data_home = os.environ.get("LATENTSPEC_DATA")
+        data_home = os.environ.get("LATENTSPEC_DATA") or None  # set but empty counts as unset
     if data_home is None:
         from sklearn.datasets import get_data_home
 

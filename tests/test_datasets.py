@@ -392,7 +392,7 @@ def test_fetch_mnist_data_home_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sklearn"))
     with pytest.raises(OSError, match=f"not found in {tmp_path / 'ours' / 'mnist'} "):
         fetch_mnist(download_if_missing=False)
-    monkeypatch.delenv("LATENTSPEC_DATA")
+    monkeypatch.setenv("LATENTSPEC_DATA", "")
     with pytest.raises(OSError, match=f"not found in {tmp_path / 'sklearn' / 'latentspec_data' / 'mnist'} "):
         fetch_mnist(download_if_missing=False)
 
