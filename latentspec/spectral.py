@@ -485,7 +485,7 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_features_in_)
+        Z : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             True labels (1-D).
         sample_weight : array-like of shape (n_samples,) or None, default=None
