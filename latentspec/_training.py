@@ -20,14 +20,17 @@ within batches:
 
 Every phase counts its completed steps and can resume from them: the trainer
 keeps a checkpoint (weights, optimiser moments, random generator, step counts)
-at every logged step, so an interrupted fit falls back to its last checkpoint
-and a later fit continues from there exactly as if it had never stopped.
+at logged steps, at most once per ``CHECKPOINT_SECONDS`` and at the end of every
+phase, so an interrupted fit falls back to its last checkpoint (losing at most
+about a second of training) and a later fit continues from there exactly as if
+it had never stopped.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +50,10 @@ PHASE_TERMS = {
     "critic_refit": ("critic_gap", "gradient_penalty"),
 }
 
+
+# Least time between two checkpoints: copying the state costs a few milliseconds,
+# which taken at every logged step would slow short steps down measurably.
+CHECKPOINT_SECONDS = 1.0
 
 # Rows per batched no-grad pass of the frozen encoder and generator in the critic phase.
 _PRECOMPUTE_ROWS = 2048
@@ -143,6 +150,7 @@ class Trainer:
         self.opt_critic = self._adam(module.critic.parameters())
         self.opt_autoencoder = self._adam(autoencoder)
         self.last_checkpoint: dict[str, Any] = self.checkpoint()
+        self._checkpoint_time = time.monotonic()
 
     # ---------------------------------------------------------------- checkpoints
     def checkpoint(self) -> dict[str, Any]:
@@ -262,12 +270,12 @@ class Trainer:
     def _normal(self, *shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=self.noise, device=self.data.device)
 
-    def _record(self, phase: str, step: int, total: int, values: torch.Tensor) -> None:
+    def _record(self, phase: str, step: int, total: int, values: torch.Tensor, last: bool) -> None:
         """Check and keep the losses of a completed step, report them, and checkpoint.
 
-        ``self.steps[phase]`` must already count the step. A non-finite loss
-        raises :class:`TrainingDiverged`; the last checkpoint is then the last
-        state whose losses were all finite.
+        ``self.steps[phase]`` must already count the step; ``last`` says it is
+        the phase's last. A non-finite loss raises :class:`TrainingDiverged`; the
+        last checkpoint is then always a state whose logged losses were finite.
         """
         row = values.cpu().tolist()
         computed = [v for term, v in zip(HISTORY_TERMS, row) if term in PHASE_TERMS[phase]]
@@ -282,7 +290,9 @@ class Trainer:
         for term, v in zip(HISTORY_TERMS, row):
             self.history[term].append(v)
         self.on_log(phase, step, total, dict(zip(HISTORY_TERMS, row)))
-        self.last_checkpoint = self.checkpoint()
+        if last or time.monotonic() - self._checkpoint_time >= CHECKPOINT_SECONDS:
+            self.last_checkpoint = self.checkpoint()
+            self._checkpoint_time = time.monotonic()
 
     def _set_critic_trainable(self, flag: bool) -> None:
         for p in self.module.critic.parameters():
@@ -319,7 +329,8 @@ class Trainer:
             optimiser.step()
             self.steps["warmup"] = step + 1
             if step % log_every == 0 or step == steps - 1:
-                self._record("warmup", step, steps, torch.stack([nan, nan, recon.detach(), mmd.detach()]))
+                values = torch.stack([nan, nan, recon.detach(), mmd.detach()])
+                self._record("warmup", step, steps, values, last=step == steps - 1)
 
     def _critic_steps(self, layout: RankLayout, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``steps`` critic updates with the encoder and generator frozen."""
@@ -381,7 +392,7 @@ class Trainer:
             self.steps["adversarial"] = it + 1
             if it % log_every == 0 or it == n_iter - 1:
                 values = torch.stack([gap, penalty, terms["reconstruction"], terms["mmd"]])
-                self._record("adversarial", it, n_iter, values)
+                self._record("adversarial", it, n_iter, values, last=it == n_iter - 1)
 
     def refit_critic(self, steps: int, chunk: int = 25) -> None:
         """Train the critic alone (encoder and generator frozen) before scoring.
@@ -394,7 +405,8 @@ class Trainer:
             n = min(chunk, steps - self.steps["critic_refit"])
             gap, penalty = self._critic_steps(self._layout(), n)
             self.steps["critic_refit"] += n
-            self._record("critic_refit", self.steps["critic_refit"], steps, torch.stack([gap, penalty, nan, nan]))
+            done = self.steps["critic_refit"]
+            self._record("critic_refit", done, steps, torch.stack([gap, penalty, nan, nan]), last=done == steps)
 
     def run(self, n_warmup: int, n_iter: int, n_critic: int, n_generator: int, n_critic_refit: int) -> None:
         """All three phases, each from its completed steps up to its target."""

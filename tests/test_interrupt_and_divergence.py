@@ -25,6 +25,12 @@ SETTINGS = dict(
 )
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_every_logged_step(monkeypatch):
+    """Checkpoints are at most once a second; these fits take less, so take one at every logged step."""
+    monkeypatch.setattr(_training, "CHECKPOINT_SECONDS", 0.0)
+
+
 @pytest.fixture(scope="module")
 def reference(s_curve):
     """The same fit, never interrupted."""
@@ -192,3 +198,16 @@ def test_non_finite_weights_are_caught_even_with_finite_losses(monkeypatch, s_cu
     with pytest.raises(TrainingDiverged, match="weights"):
         est.fit(s_curve)
     assert not hasattr(est, "module_")
+
+
+def test_checkpoints_are_rate_limited_but_every_phase_end_is_kept(monkeypatch, s_curve, reference):
+    """With checkpoints far apart in time, an interrupt rewinds to the end of the last completed phase."""
+    monkeypatch.setattr(_training, "CHECKPOINT_SECONDS", 1e9)
+    fail_on_call(monkeypatch, LWGANModule, "generator_loss", 4)
+    est = LWGANEstimator(**SETTINGS)
+    with pytest.warns(FitInterrupted), pytest.raises(KeyboardInterrupt):
+        est.fit(s_curve)
+    assert est.n_steps_ == {"warmup": 40, "adversarial": 0, "critic_refit": 0}
+    monkeypatch.undo()
+    est.set_params(warm_start=True).fit(s_curve)
+    assert_same_model(est, reference, s_curve)
