@@ -284,3 +284,43 @@ def test_save_replaces_atomically(labelled_codes, tmp_path):
     save(fitted_spectral(*labelled_codes)[0], path)
     assert load(path).classes_.tolist() == ["eight", "one", "three"]
     assert os.listdir(tmp_path) == ["basis.safetensors"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_saves_and_loads_on_cpu(s_curve, tiny_params, tmp_path, monkeypatch):
+    """Guards a real GPU fit: its model file loads on a CPU-only machine and predicts the same."""
+    est = LWGANEstimator(latent_dim=2, device="cuda", **tiny_params).fit(s_curve)
+    expected = est.transform(s_curve)
+    path = tmp_path / "gpu.safetensors"
+    est.save(path)
+    assert load(path).device_.type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="CPU"):
+        loaded = load(path)
+    assert {p.device.type for p in loaded.module_.parameters()} == {"cpu"}
+    np.testing.assert_allclose(loaded.transform(s_curve), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_interrupted_continues_on_the_gpu(s_curve, tiny_params, monkeypatch):
+    """A GPU fit resumes with its CUDA random state: continued equals uninterrupted, on the GPU."""
+    from latentspec import _training
+
+    monkeypatch.setattr(_training, "CHECKPOINT_SECONDS", 0.0)
+    params = dict(latent_dim=2, device="cuda", **{**tiny_params, "n_warmup": 30})
+    reference = LWGANEstimator(**params).fit(s_curve)
+    original, calls = _training.reconstruction_error, {"n": 0}
+
+    def interrupt_at_20(*args):
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(_training, "reconstruction_error", interrupt_at_20)
+    est = LWGANEstimator(**params)
+    with pytest.warns(latentspec.FitInterrupted), pytest.raises(KeyboardInterrupt):
+        est.fit(s_curve)
+    monkeypatch.setattr(_training, "reconstruction_error", original)
+    est.set_params(warm_start=True).fit(s_curve)
+    np.testing.assert_array_equal(est.transform(s_curve), reference.transform(s_curve))
