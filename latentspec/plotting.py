@@ -262,7 +262,7 @@ def plot_samples_per_rank(
     if shape is None:
         raise ValueError("plot_samples_per_rank needs image_shape (the estimator has none)")
     ranks = range(1, lwgan.latent_dim_ + 1)
-    fig, axes = plt.subplots(len(ranks), n_per_rank, figsize=(0.8 * n_per_rank + 0.8, 0.8 * len(ranks) + 0.2),
+    fig, axes = plt.subplots(len(ranks), n_per_rank, figsize=(0.55 * n_per_rank + 0.8, 0.55 * len(ranks) + 0.2),
                              squeeze=False)
     marked = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
     for row, rank in enumerate(ranks):
