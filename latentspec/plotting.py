@@ -187,6 +187,11 @@ def plot_rotation_morph(
 def plot_rank_scores(lwgan: Any) -> Any:
     """Mean score of every rank with its standard error; the chosen rank highlighted.
 
+    With more than one rank, a second panel zooms in on the ranks around the
+    estimate and the best-scoring rank: each rank's score minus the best one,
+    with the paired standard error of that difference (the error bars of the
+    first panel are often too small to see at its scale).
+
     Parameters
     ----------
     lwgan : fitted LWGANEstimator
@@ -210,19 +215,34 @@ def plot_rank_scores(lwgan: Any) -> Any:
     """
     plt = _pyplot()
     scores = lwgan.rank_scores_
-    ranks, mean, se = scores["rank"], scores["mean"], scores["std_error"]
+    ranks, mean = np.asarray(scores["rank"]), np.asarray(scores["mean"])
     chosen = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.4 * len(ranks) + 2.0), 3.0))
-    ax.errorbar(ranks, mean, yerr=se, fmt="o-", color="tab:blue", capsize=3, markersize=4, label="mean ± std. error")
+    panels = 2 if len(ranks) > 1 else 1
+    fig, axes = plt.subplots(1, panels, figsize=(max(4.0, 0.4 * len(ranks) + 2.0) + 3.2 * (panels - 1), 3.0),
+                             squeeze=False, width_ratios=[max(4.0, 0.4 * len(ranks) + 2.0), 3.2][:panels])
+    _score_panel(axes[0, 0], ranks, mean, np.asarray(scores["std_error"]), chosen, "mean ± std. error")
+    axes[0, 0].set_ylabel("score (lower is better)")
+    if panels == 2:
+        best = int(np.argmin(mean))
+        low, high = min(chosen, ranks[best]) - 2, max(chosen, ranks[best]) + 2
+        near = (ranks >= low) & (ranks <= high)
+        _score_panel(axes[0, 1], ranks[near], (mean - mean[best])[near],
+                     np.asarray(scores["std_error_diff"])[near], chosen, "minus the best ± paired s.e.")
+        axes[0, 1].axhline(0.0, color="black", linewidth=0.6)
+        axes[0, 1].set_title(f"near the estimate (best rank: {ranks[best]})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _score_panel(ax: Any, ranks: np.ndarray, values: np.ndarray, errors: np.ndarray, chosen: int, label: str) -> None:
+    """Scores with error bars against the rank, the chosen rank in red."""
+    ax.errorbar(ranks, values, yerr=errors, fmt="o-", color="tab:blue", capsize=3, markersize=4, label=label)
     at = np.flatnonzero(ranks == chosen)
-    ax.errorbar(ranks[at], mean[at], yerr=se[at], fmt="o", color="tab:red", capsize=3, markersize=7,
+    ax.errorbar(ranks[at], values[at], yerr=errors[at], fmt="o", color="tab:red", capsize=3, markersize=7,
                 label=f"estimate: {chosen}")
     ax.set_xticks(ranks)
     ax.set_xlabel("rank (latent dimension)")
-    ax.set_ylabel("score (lower is better)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def plot_samples_per_rank(
@@ -328,6 +348,7 @@ def plot_training_history(lwgan: Any) -> Any:
         ax.set_xlabel("step", fontsize=8)
         ax.tick_params(labelsize=7)
     handles = {h.get_label(): h for ax in axes[0] for h in ax.lines}
-    fig.legend(handles.values(), handles.keys(), loc="upper right", fontsize=7)
+    order = [phase for phase in dict.fromkeys(phases) if phase in handles]  # training order
+    fig.legend([handles[p] for p in order], order, loc="upper right", fontsize=7)
     fig.tight_layout(rect=(0, 0, 0.88, 1))
     return fig

@@ -48,6 +48,13 @@ def test_rank_scores_one_point_per_rank_and_the_estimate_marked(fitted_auto):
     assert f"estimate: {fitted_auto.intrinsic_dim_}" in [t.get_text() for t in ax.get_legend().get_texts()]
     bars = ax.collections[0].get_segments()  # the error bars of the first series: mean -/+ std_error
     np.testing.assert_allclose([b[1, 1] - b[0, 1] for b in bars], 2 * scores["std_error"], rtol=1e-6)
+    zoom = plot_rank_scores(fitted_auto).axes[1]  # score minus the best, with paired standard errors
+    best = int(np.argmin(scores["mean"]))
+    shown = zoom.lines[0].get_xdata().astype(int)
+    assert best + 1 in shown and fitted_auto.intrinsic_dim_ in shown
+    np.testing.assert_allclose(zoom.lines[0].get_ydata(), (scores["mean"] - scores["mean"][best])[shown - 1])
+    bars = zoom.collections[0].get_segments()
+    np.testing.assert_allclose([b[1, 1] - b[0, 1] for b in bars], 2 * scores["std_error_diff"][shown - 1], rtol=1e-6)
 
 
 def test_samples_per_rank_has_a_row_per_rank_drawn_at_that_rank(fitted_auto):
@@ -64,6 +71,13 @@ def test_samples_per_rank_has_a_row_per_rank_drawn_at_that_rank(fitted_auto):
         assert fig.axes[(rank - 1) * n].get_ylabel().startswith(f"rank {rank}")
     with pytest.raises(ValueError, match="image_shape"):
         plot_samples_per_rank(fitted_auto)
+
+
+def test_rank_scores_of_a_fixed_rank_is_one_panel(fitted_rank2):
+    from latentspec.plotting import plot_rank_scores
+
+    fig = plot_rank_scores(fitted_rank2)
+    assert len(fig.axes) == 1 and list(fig.axes[0].lines[-1].get_xdata()) == [2]
 
 
 def test_training_history_one_panel_per_term_every_logged_value(fitted_auto):
