@@ -155,6 +155,7 @@ def _estimate_dimension(X: np.ndarray, params: dict[str, Any]) -> tuple[LWGANEst
         "n_samples": len(X),
         "latent_dim": int(lwgan.latent_dim_),
         "intrinsic_dim": int(lwgan.intrinsic_dim_),
+        "rank_rule": lwgan.rank_rule,
         "uncertainty": rank_uncertainty(lwgan),
         "rank_scores": {key: np.asarray(scores[key]).tolist() for key in ("rank", "mean", "std_error")},
     }
@@ -343,8 +344,8 @@ def run_demo(
     X, y = load_digits_scaled()
     dimension_model, dimension = _estimate_dimension(X, params)
     u = dimension["uncertainty"]
-    steps.say(f"    intrinsic dimension {u['estimate']} (ranks within one paired std. error of the best: "
-              f"{_ranks_text(u['within_one_se'])})")
+    steps.say(f"    intrinsic dimension {u['estimate']} (best-scoring rank {u['best_rank']}; ranks within one "
+              f"paired std. error of it: {_ranks_text(u['within_one_se'])})")
 
     steps.begin("2/5 quasi-eigenbasis: LWGANEstimator(label_weight=20) -> QuasiEigenBasis on 75 % of the digits")
     split = train_test_split(X, y, test_size=0.25, stratify=y, random_state=random_state)
@@ -422,8 +423,8 @@ def _html(r: dict[str, Any]) -> str:
     u, fig, secs = dim["uncertainty"], r["figures"], r["seconds"]
     key_numbers = [
         ("intrinsic dimension (LWGAN, rank='auto')",
-         f"{u['estimate']} (score {u['score']:.3f} ± {u['std_error']:.3f}; "
-         f"ranks within one paired SE of the best: {_ranks_text(u['within_one_se'])})"),
+         f"{u['estimate']} (its score {u['score']:.3f} ± {u['std_error']:.3f}; best-scoring rank "
+         f"{u['best_rank']}; ranks within one paired std. error of it: {_ranks_text(u['within_one_se'])})"),
         ("LSD label accuracy, held-out digits", f"{basis['accuracy']:.3f} ({basis['n_test']} digits)"),
         ("denoising MSE, LSD", f"{den['mse_lsd']:.4f} (k = {den['lsd_n_components']} coefficients)"),
         ("denoising MSE, PCA", f"{den['mse_pca']:.4f} ({den['pca_n_components']} components)"),
@@ -451,7 +452,10 @@ def _html(r: dict[str, Any]) -> str:
         "<h2>Key numbers</h2>", _table(key_numbers),
         "<h2>1. Intrinsic dimension</h2>",
         f"<p>LWGANEstimator trains one encoder and generator for every rank 1..{dim['latent_dim']} on all "
-        f"{dim['n_samples']} digits, scores every rank on fresh batches and picks the estimate.</p>",
+        f"{dim['n_samples']} digits, scores every rank on fresh batches (lower is better) and picks the estimate "
+        f"with its rank rule '{html.escape(dim['rank_rule'])}' (for 'authors', the smallest mean score after a "
+        "penalty that grows with the rank). The best-scoring rank and the ranks within one paired standard error "
+        "of it show how sure the estimate is.</p>",
         _figure(fig["rank_scores"], "rank scores",
                 "Mean score of every rank (lower is better) with its standard error; the estimate in red."),
         _figure(fig["samples_per_rank"], "samples per rank",
