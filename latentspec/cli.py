@@ -127,6 +127,8 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.threads < 0:
+        raise ValueError(f"--threads must be >= 0, got {args.threads}")
     if args.threads:
         torch.set_num_threads(args.threads)
     run_demo(args.out, random_state=args.random_state, quick=args.quick, verbose=0 if args.quiet else 1)
@@ -148,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", default="latentspec-report", help="report folder (default: latentspec-report)")
     demo.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
-    demo.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    demo.add_argument("--threads", type=int, default=1,
+                      help="torch CPU threads (default 1: the networks are small, and on a busy CPU more threads "
+                           "mostly add contention; 0 leaves torch's choice)")
     demo.add_argument("--quick", action="store_true",
                       help="tiny networks and few steps: a smoke test in seconds, numbers say little")
     demo.add_argument("--quiet", action="store_true", help="no progress on stderr")

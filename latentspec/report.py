@@ -231,7 +231,7 @@ def _rotate(split: tuple, model: LWGANEstimator, basis_params: dict, seed: int) 
 def _morphs(model: LWGANEstimator, codes: tuple, split: tuple, basis_params: dict, seed: int) -> tuple:
     Z_train, Z_test = codes
     y_train, y_test = split[2], split[3]
-    angles = np.linspace(0.0, math.pi, 7)
+    angles = np.linspace(0.0, math.pi / 2, 7)  # from the source digit to the target
     rows, titles = [], []
     for source, target in MORPH_PAIRS:
         rotator = LatentRotator(source=source, target=target, basis=QuasiEigenBasis(**basis_params),
@@ -491,7 +491,8 @@ def _html(r: dict[str, Any]) -> str:
         f"labelled as the target; mean <b>{rot['mean_success']:.3f}</b>.</p>",
         f"<table><tr><th>pair</th><th>digits</th><th>success</th></tr>{pair_rows}</table>",
         _figure(fig["rotation_morph"], "rotation morphs",
-                "One held-out digit per row, decoded along its rotation from 0 to 180 degrees."),
+                "One held-out digit per row, decoded along its rotation from 0 to 90 degrees, "
+                "where it should be the target digit."),
         "<h2>Timings and versions</h2>",
         _table(timings, ("step", "seconds")),
         _table(versions, ("package", "version")),
