@@ -187,7 +187,7 @@ def plot_rotation_morph(
 def plot_rank_scores(lwgan: Any) -> Any:
     """Mean score of every rank with its standard error; the chosen rank highlighted.
 
-    With more than one rank, a second panel zooms in on the ranks around the
+    With more than two ranks, a second panel zooms in on the ranks around the
     estimate and the best-scoring rank: each rank's score minus the best one,
     with the paired standard error of that difference (the error bars of the
     first panel are often too small to see at its scale).
@@ -217,7 +217,7 @@ def plot_rank_scores(lwgan: Any) -> Any:
     scores = lwgan.rank_scores_
     ranks, mean = np.asarray(scores["rank"]), np.asarray(scores["mean"])
     chosen = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
-    panels = 2 if len(ranks) > 1 else 1
+    panels = 2 if len(ranks) > 2 else 1  # with two ranks the zoom would show the same
     fig, axes = plt.subplots(1, panels, figsize=(max(4.0, 0.4 * len(ranks) + 2.0) + 3.2 * (panels - 1), 3.0),
                              squeeze=False, width_ratios=[max(4.0, 0.4 * len(ranks) + 2.0), 3.2][:panels])
     _score_panel(axes[0, 0], ranks, mean, np.asarray(scores["std_error"]), chosen, "mean ± std. error")

@@ -102,12 +102,15 @@ def test_progress_names_every_step_with_elapsed_time(demo):
 
 
 def test_demo_errors_are_one_line(tmp_path, capsys, monkeypatch):
-    """An --out that is a file, or no matplotlib: exit 2 and a one-line reason, before any training."""
+    """An --out that is a file, negative --threads, no matplotlib: exit 2 and a one-line reason, before training."""
     blocker = tmp_path / "taken"
     blocker.write_text("")
     assert cli.main(["demo", "--quick", "--quiet", "--out", str(blocker)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("latentspec: error: ") and len(err.splitlines()) == 1
+    assert cli.main(["demo", "--quick", "--quiet", "--threads", "-1", "--out", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--threads must be >= 0" in err and len(err.splitlines()) == 1
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert cli.main(["demo", "--quick", "--quiet", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip()
