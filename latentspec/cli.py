@@ -148,9 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
             "its PNG figures and results.json to --out. A few minutes on a 2-core CPU; needs matplotlib."
         ),
     )
-    demo.add_argument("--out", default="latentspec-report", help="report folder (default: latentspec-report)")
+    demo.add_argument("--out", default="latentspec-report", metavar="DIR",
+                      help="report folder (default: latentspec-report)")
     demo.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
-    demo.add_argument("--threads", type=int, default=1,
+    demo.add_argument("--threads", type=int, default=1, metavar="N",
                       help="torch CPU threads (default 1: the networks are small, and on a busy CPU more threads "
                            "mostly add contention; 0 leaves torch's choice)")
     demo.add_argument("--quick", action="store_true",

@@ -413,9 +413,11 @@ figcaption { color: #555; font-size: 0.92em; max-width: 900px; } .note { color: 
 """
 
 
-def _table(rows: list[tuple[str, str]], header: tuple[str, str] | None = None) -> str:
+def _table(rows: list[tuple[str, str]], header: tuple[str, str] | None = None, numbers: bool = True) -> str:
+    """A two-column table; ``numbers`` right-aligns the values."""
     head = f"<tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th></tr>" if header else ""
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td class='num'>{html.escape(v)}</td></tr>" for k, v in rows)
+    cell = "<td class='num'>" if numbers else "<td>"
+    body = "".join(f"<tr><th>{html.escape(k)}</th>{cell}{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{head}{body}</table>"
 
 
@@ -455,7 +457,7 @@ def _html(r: dict[str, Any]) -> str:
         "<h1>latentspec report: scikit-learn's digits</h1>",
         f"<p class='note'>{html.escape(r['data'])}; latentspec {html.escape(r['versions']['latentspec'])}.</p>",
         quick,
-        "<h2>Key numbers</h2>", _table(key_numbers),
+        "<h2>Key numbers</h2>", _table(key_numbers, numbers=False),
         "<h2>1. Intrinsic dimension</h2>",
         f"<p>LWGANEstimator trains one encoder and generator for every rank 1..{dim['latent_dim']} on all "
         f"{dim['n_samples']} digits, scores every rank on fresh batches (lower is better) and picks the estimate "

@@ -89,7 +89,7 @@ def test_index_shows_the_numbers_of_results_json(demo):
     assert f"{results['quasi_eigenbasis']['accuracy']:.3f}" in page
     assert f"{results['denoising']['mse_lsd']:.4f}" in page
     assert f"{results['rotations']['mean_success']:.3f}" in page
-    row = re.search(r"<th>intrinsic dimension[^<]*</th><td class='num'>(\d+) \(", page)
+    row = re.search(r"<th>intrinsic dimension[^<]*</th><td>(\d+) \(", page)
     assert row is not None and int(row.group(1)) == results["intrinsic_dimension"]["intrinsic_dim"]
     assert "Quick mode" in page
 
