@@ -465,7 +465,9 @@ def _html(r: dict[str, Any]) -> str:
         "penalty that grows with the rank). The best-scoring rank and the ranks within one paired standard error "
         "of it show how sure the estimate is.</p>",
         _figure(fig["rank_scores"], "rank scores",
-                "Mean score of every rank (lower is better) with its standard error; the estimate in red."),
+                "Left: the mean score of every rank (lower is better) with its standard error; the estimate in "
+                "red. Right: the ranks near the estimate, their score minus the best one, with the paired standard "
+                "error of that difference."),
         _figure(fig["samples_per_rank"], "samples per rank",
                 "Generator samples at every rank, one row per rank, the same latent draws in every row; "
                 "the estimate is marked with *."),
