@@ -702,7 +702,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         with torch.no_grad():
             for rows in _chunks(len(Z)):
                 z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
-                z[:, : self.rank_] = torch.as_tensor(Z[rows], dtype=torch.float32, device=self.device_)
+                z[:, : Z.shape[1]] = torch.as_tensor(Z[rows], dtype=torch.float32, device=self.device_)
                 if z.abs().max() > _FLOAT32_LIMIT:
                     raise ValueError(
                         f"Z has values too large for the float32 generator (largest |z| {z.abs().max():.3g})"
@@ -714,26 +714,48 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         X += self.center_
         return X
 
-    def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
-        """Draw new samples: ``G(z)`` with ``z ~ N(0, I)`` at the chosen rank.
+    def sample(self, n_samples: int = 1, random_state: Any = None, rank: int | None = None) -> np.ndarray:
+        """Draw new samples: ``G(z)`` with ``z`` drawn from the prior at the chosen rank.
 
         Parameters
         ----------
         n_samples : int, default=1
         random_state : int, RandomState instance or None, default=None
             Seed for the latent draws.
+        rank : int or None, default=None
+            Rank of the latent draws, between 1 and ``latent_dim_``: ``z`` is a
+            prior draw with the coordinates from ``rank`` on set to zero, the
+            LWGAN's rank-``rank`` draw. ``None`` uses ``rank_``. Other ranks show
+            what the generator makes of each latent dimension (with ``rank="auto"``
+            every rank was trained; with a fixed rank only ``rank_`` was).
 
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
+
+        Examples
+        --------
+        >>> from latentspec import LWGANEstimator
+        >>> from latentspec.datasets import make_s_curve_3d
+        >>> X = make_s_curve_3d(n_samples=200, random_state=0)
+        >>> est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=2, random_state=0).fit(X)
+        >>> est.sample(4, random_state=0, rank=1).shape
+        (4, 3)
         """
         check_is_fitted(self)
         n_samples = check_int("n_samples", n_samples)
+        if rank is None:
+            rank = self.rank_
+        else:
+            rank = check_int("rank", rank)
+            if rank > self.latent_dim_:
+                raise ValueError(f"rank={rank} is larger than latent_dim_={self.latent_dim_}")
         rng = np.random.default_rng(seed_from(random_state))
-        z = rng.standard_normal((n_samples, self.rank_))
+        z = rng.standard_normal((n_samples, rank))
         if self.classes_ is not None:  # the class-conditional prior: pick a class, then its component
             classes = rng.choice(len(self.classes_), size=n_samples, p=self.class_weights_)
-            z[np.arange(n_samples), classes] += CLASS_SEPARATION
+            inside = classes < rank  # a component whose axis lies beyond ``rank`` is projected to 0 there
+            z[np.flatnonzero(inside), classes[inside]] += CLASS_SEPARATION
         return self._decode(z)
 
     def score(self, X, y=None) -> float:

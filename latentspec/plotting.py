@@ -1,4 +1,4 @@
-"""Figures of latent spectral decomposition: spectra, denoising grids, rotation morphs.
+"""Figures: LWGAN rank scores, samples and training history; LSD spectra, denoising grids, rotation morphs.
 
 Needs matplotlib (``pip install latentspec[plots]``). Every function draws on a
 new figure and returns it, so it can be shown or saved (``fig.savefig(path)``).
@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_denoising_grid", "plot_lsd_spectrum", "plot_rotation_morph"]
+__all__ = [
+    "plot_denoising_grid",
+    "plot_lsd_spectrum",
+    "plot_rank_scores",
+    "plot_rotation_morph",
+    "plot_samples_per_rank",
+    "plot_training_history",
+]
 
 
 def _pyplot() -> Any:
@@ -174,4 +181,174 @@ def plot_rotation_morph(
         if row_titles is not None:
             axes[r, 0].set_ylabel(row_titles[r], rotation=0, ha="right", va="center", fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def plot_rank_scores(lwgan: Any) -> Any:
+    """Mean score of every rank with its standard error; the chosen rank highlighted.
+
+    With more than two ranks, a second panel zooms in on the ranks around the
+    estimate and the best-scoring rank: each rank's score minus the best one,
+    with the paired standard error of that difference (the error bars of the
+    first panel are often too small to see at its scale).
+
+    Parameters
+    ----------
+    lwgan : fitted LWGANEstimator
+        Its ``rank_scores_`` are drawn (lower is better); the estimate
+        ``intrinsic_dim_`` (or ``rank_`` for a fixed rank) is marked in red.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from latentspec import LWGANEstimator
+    >>> from latentspec.datasets import make_s_curve_3d
+    >>> from latentspec.plotting import plot_rank_scores
+    >>> X = make_s_curve_3d(n_samples=200, random_state=0)
+    >>> est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=3, random_state=0).fit(X)
+    >>> fig = plot_rank_scores(est)
+    >>> len(fig.axes[0].lines[0].get_xdata())  # one point per rank
+    3
+    """
+    plt = _pyplot()
+    scores = lwgan.rank_scores_
+    ranks, mean = np.asarray(scores["rank"]), np.asarray(scores["mean"])
+    chosen = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
+    panels = 2 if len(ranks) > 2 else 1  # with two ranks the zoom would show the same
+    fig, axes = plt.subplots(1, panels, figsize=(max(4.0, 0.4 * len(ranks) + 2.0) + 3.2 * (panels - 1), 3.0),
+                             squeeze=False, width_ratios=[max(4.0, 0.4 * len(ranks) + 2.0), 3.2][:panels])
+    _score_panel(axes[0, 0], ranks, mean, np.asarray(scores["std_error"]), chosen, "mean ± std. error")
+    axes[0, 0].set_ylabel("score (lower is better)")
+    if panels == 2:
+        best = int(np.argmin(mean))
+        low, high = min(chosen, ranks[best]) - 2, max(chosen, ranks[best]) + 2
+        near = (ranks >= low) & (ranks <= high)
+        _score_panel(axes[0, 1], ranks[near], (mean - mean[best])[near],
+                     np.asarray(scores["std_error_diff"])[near], chosen, "minus the best ± paired s.e.")
+        axes[0, 1].axhline(0.0, color="black", linewidth=0.6)
+        axes[0, 1].set_title(f"near the estimate (best rank: {ranks[best]})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _score_panel(ax: Any, ranks: np.ndarray, values: np.ndarray, errors: np.ndarray, chosen: int, label: str) -> None:
+    """Scores with error bars against the rank, the chosen rank in red."""
+    ax.errorbar(ranks, values, yerr=errors, fmt="o-", color="tab:blue", capsize=3, markersize=4, label=label)
+    at = np.flatnonzero(ranks == chosen)
+    ax.errorbar(ranks[at], values[at], yerr=errors[at], fmt="o", color="tab:red", capsize=3, markersize=7,
+                label=f"estimate: {chosen}")
+    ax.set_xticks(ranks)
+    ax.set_xlabel("rank (latent dimension)")
+    ax.legend(fontsize=8)
+
+
+def plot_samples_per_rank(
+    lwgan: Any, image_shape: Sequence[int] | None = None, n_per_rank: int = 8, random_state: Any = 0
+) -> Any:
+    """Generator samples at every rank ``1..latent_dim_``: one row of images per rank.
+
+    Parameters
+    ----------
+    lwgan : fitted LWGANEstimator
+        Samples come from ``lwgan.sample(n_per_rank, rank=r)``.
+    image_shape : tuple of int or None, default=None
+        Shape of one image; ``None`` uses ``lwgan.image_shape``.
+    n_per_rank : int, default=8
+        Images (columns) per rank.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the latent draws, the same for every rank.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from latentspec import LWGANEstimator
+    >>> from latentspec.datasets import load_digits_scaled
+    >>> from latentspec.plotting import plot_samples_per_rank
+    >>> X, _ = load_digits_scaled()
+    >>> est = LWGANEstimator(latent_dim=3, image_shape=(8, 8), n_warmup=20, n_critic_refit=2,
+    ...                      n_score_repeats=2, random_state=0).fit(X[:300])
+    >>> fig = plot_samples_per_rank(est, n_per_rank=5)
+    >>> len(fig.axes)  # 3 ranks x 5 samples
+    15
+    """
+    plt = _pyplot()
+    shape = image_shape if image_shape is not None else lwgan.image_shape
+    if shape is None:
+        raise ValueError("plot_samples_per_rank needs image_shape (the estimator has none)")
+    ranks = range(1, lwgan.latent_dim_ + 1)
+    fig, axes = plt.subplots(len(ranks), n_per_rank, figsize=(0.55 * n_per_rank + 0.8, 0.55 * len(ranks) + 0.2),
+                             squeeze=False)
+    marked = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
+    for row, rank in enumerate(ranks):
+        samples = lwgan.sample(n_per_rank, random_state=random_state, rank=rank)
+        for c in range(n_per_rank):
+            ax = axes[row, c]
+            ax.imshow(_image(samples[c], shape), cmap="gray_r", vmin=0.0, vmax=1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        label = f"rank {rank}" + (" *" if rank == marked else "")
+        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8,
+                                color="tab:red" if rank == marked else "black")
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def plot_training_history(lwgan: Any) -> Any:
+    """Training losses of an LWGANEstimator: one panel per term, coloured by phase.
+
+    Parameters
+    ----------
+    lwgan : fitted LWGANEstimator
+        Its ``history_`` is drawn against the step count over all phases
+        (warm-up, adversarial game, critic refit); terms a phase does not
+        compute are left out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from latentspec import LWGANEstimator
+    >>> from latentspec.datasets import make_s_curve_3d
+    >>> from latentspec.plotting import plot_training_history
+    >>> X = make_s_curve_3d(n_samples=200, random_state=0)
+    >>> est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=2, random_state=0).fit(X)
+    >>> fig = plot_training_history(est)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['critic_gap', 'gradient_penalty', 'reconstruction', 'mmd']
+    """
+    plt = _pyplot()
+    history = lwgan.history_
+    phases = np.asarray(history["phase"])
+    steps = np.asarray(history["step"], dtype=float)
+    # A step axis over all phases: each phase starts where the one before ended.
+    offset, x = 0.0, np.empty_like(steps)
+    for phase in dict.fromkeys(phases):
+        rows = phases == phase
+        x[rows] = steps[rows] + offset
+        offset = x[rows].max() + 1.0
+    terms = [name for name in history if name not in ("phase", "step")]
+    colours = {"warmup": "tab:blue", "adversarial": "tab:orange", "critic_refit": "tab:green"}
+    fig, axes = plt.subplots(1, len(terms), figsize=(3.0 * len(terms), 2.6), squeeze=False)
+    for ax, term in zip(axes[0], terms):
+        values = np.asarray(history[term], dtype=float)
+        for phase in dict.fromkeys(phases):
+            rows = (phases == phase) & np.isfinite(values)
+            if rows.any():
+                ax.plot(x[rows], values[rows], ".-", markersize=2, linewidth=0.8,
+                        color=colours.get(phase, "tab:gray"), label=phase)
+        ax.set_title(term, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+    handles = {h.get_label(): h for ax in axes[0] for h in ax.lines}
+    order = [phase for phase in dict.fromkeys(phases) if phase in handles]  # training order
+    fig.legend([handles[p] for p in order], order, loc="upper right", fontsize=7)
+    fig.tight_layout(rect=(0, 0, 0.88, 1))
     return fig

@@ -1,6 +1,8 @@
-"""The command line: estimate-dim on built-in names and files, --json, errors."""
+"""The command line: estimate-dim on built-in names and files, --json, the plot, errors, --help."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,14 +11,18 @@ from latentspec import cli
 
 
 @pytest.fixture
-def tiny_cli(monkeypatch, tiny_params):
-    """Make the command line fit with the tiny settings (it otherwise uses the defaults)."""
+def tiny_cli(monkeypatch, tmp_path, tiny_params):
+    """Make the command line fit with the tiny settings (it otherwise uses the defaults).
+
+    Runs in ``tmp_path``, where the default plot ``rank_scores.png`` lands.
+    """
     original = cli.LWGANEstimator
 
     def tiny(**kwargs):
         return original(**{**tiny_params, **kwargs})
 
     monkeypatch.setattr(cli, "LWGANEstimator", tiny)
+    monkeypatch.chdir(tmp_path)
 
 
 def test_estimate_dim_json_on_npy(tmp_path, capsys, tiny_cli):
@@ -57,15 +63,96 @@ def test_estimate_dim_table_on_builtin(capsys, tiny_cli):
         ("x.txt", b"not an array", "unsupported file type"),
         ("bad.npy", b"\x93NUMPY garbage", "cannot read"),
         ("nan.npy", np.array([[1.0, np.nan], [2.0, 3.0]] * 5), "NaN"),
+        ("one_d.npy", np.arange(10.0), "expected a 2-D array"),
+        ("three_d.npy", np.zeros((4, 3, 2)), "expected a 2-D array"),
+        ("text.npy", np.array([["a", "b"], ["c", "d"]] * 5), "strings, not numbers"),
+        ("complex.npy", np.ones((10, 2)) * (1 + 1j), "Complex data not supported"),
+        ("empty.csv", b"", "holds no data"),
+        ("empty.npy", np.zeros((0, 3)), "holds no data"),
+        ("words.csv", b"a,b\nc,d\n", "cannot read"),
+        ("two.npz", None, "expected exactly one"),
+        ("few.npy", np.ones((3, 2)), "needs at least"),
     ],
 )
 def test_bad_files_exit_non_zero_with_one_line(tmp_path, capsys, tiny_cli, filename, content, message):
-    """Missing, unknown, corrupt and NaN-holding files: exit 2 and a one-line reason."""
+    """Missing, unknown, corrupt, NaN, 1-D, 3-D, text, complex, empty, tiny files: exit 2, a one-line reason."""
     path = tmp_path / filename
     if isinstance(content, bytes):
         path.write_bytes(content)
     elif content is not None:
         np.save(path, content)
+    elif filename == "two.npz":
+        np.savez(path, a=np.ones((5, 2)), b=np.ones((5, 2)))
     assert cli.main(["estimate-dim", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+    assert err.startswith("latentspec: error: ")
+    assert not (tmp_path / "rank_scores.png").exists()
+
+
+def test_estimate_dim_prints_uncertainty_and_saves_the_plot(tmp_path, capsys, tiny_cli):
+    """The table ends with the uncertainty line; the rank-score plot lands at rank_scores.png by default."""
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "80"]) == 0
+    out = capsys.readouterr().out
+    assert "uncertainty: score" in out and "ranks within one paired std. error of the best" in out
+    assert "rank-score plot: rank_scores.png" in out
+    image = pytest.importorskip("matplotlib.image").imread(tmp_path / "rank_scores.png")
+    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+
+
+def test_estimate_dim_json_uncertainty_matches_the_scores(tmp_path, capsys, tiny_cli):
+    """--json: the uncertainty is that of the estimate's own score; --plot PATH saves there."""
+    target = tmp_path / "plots" / "dims.png"
+    target.parent.mkdir()
+    assert cli.main(["estimate-dim", "swiss_roll", "--n-samples", "80", "--json", "--plot", str(target)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    u, scores = result["uncertainty"], result["rank_scores"]
+    at = scores["rank"].index(result["intrinsic_dim"])
+    assert u["estimate"] == result["intrinsic_dim"]
+    assert u["std_error"] == pytest.approx(scores["std_error"][at])
+    assert u["best_rank"] == scores["rank"][int(np.argmin(scores["mean"]))]
+    assert u["best_rank"] in u["within_one_se"]
+    assert result["plot"] == str(target) and target.stat().st_size > 1000
+
+
+def test_no_plot_and_missing_plot_folder(tmp_path, capsys, tiny_cli):
+    """--no-plot writes nothing; a --plot folder that does not exist fails before the fit."""
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "80", "--no-plot"]) == 0
+    assert "rank-score plot" not in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+    assert cli.main(["estimate-dim", "s_curve", "--plot", str(tmp_path / "no" / "p.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "does not exist" in err and len(err.splitlines()) == 1
+
+
+def test_estimate_dim_without_matplotlib_says_so(tmp_path, capsys, tiny_cli, monkeypatch):
+    """No matplotlib: the estimate is still printed, exit 0, and a note on stderr instead of a plot."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "80"]) == 0
+    captured = capsys.readouterr()
+    assert "intrinsic dimension:" in captured.out
+    assert "matplotlib is not installed" in captured.err
+    assert not (tmp_path / "rank_scores.png").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["estimate-dim"]])
+def test_help_of_every_command(capsys, command):
+    """--help prints the usage of every command and exits 0."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: latentspec")
+    expected = {"": ["demo", "estimate-dim"], "demo": ["--out", "--quick", "--random-state"],
+                "estimate-dim": ["--plot", "--no-plot", "--json"]}[" ".join(command)]
+    assert all(option in out for option in expected)
+
+
+def test_python_dash_m_runs_the_command_line():
+    """``python -m latentspec`` is the same command line (with its exit codes)."""
+    done = subprocess.run([sys.executable, "-m", "latentspec", "estimate-dim", "no_such_thing"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "neither a file nor a data set name" in done.stderr

@@ -43,6 +43,14 @@ def test_samples_come_from_every_component(supervised):
     assert set(nearest) == {0, 1, 2}
 
 
+def test_sample_below_the_number_of_classes(supervised):
+    """Guards sample(rank=r) with r < K: components beyond r are projected, the draws stay finite."""
+    model, X, y = supervised
+    assert np.array_equal(model.sample(20, random_state=0, rank=3), model.sample(20, random_state=0))
+    assert np.isfinite(model.sample(20, random_state=0, rank=1)).all()
+    assert not np.allclose(model.sample(20, random_state=0, rank=1), model.sample(20, random_state=0))
+
+
 def test_quasi_eigenbasis_reads_the_label_axes(supervised):
     """Guards the purpose: the LSD rule classifies the codes of a labelled model."""
     model, X, y = supervised

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 import latentspec.lwgan
 from latentspec import LWGANEstimator
+from latentspec._device import seed_from
 
 from ._tiny import TINY_PARAMS, is_cost_parameter
 
@@ -250,6 +251,21 @@ def test_sample_reproducible(fitted_auto):
     assert np.array_equal(first, fitted_auto.sample(10, random_state=0))
     assert not np.array_equal(first, fitted_auto.sample(10, random_state=1))
     assert np.isfinite(first).all()
+
+
+def test_sample_at_a_given_rank(fitted_rank2):
+    """Guards sample(rank=r): G of a rank-r prior draw (zeros from r on); None is the fitted rank."""
+    est = fitted_rank2  # rank_ = 2, latent_dim_ = 3
+    assert np.array_equal(est.sample(6, random_state=0, rank=None), est.sample(6, random_state=0))
+    assert np.array_equal(est.sample(6, random_state=0, rank=2), est.sample(6, random_state=0))
+    z = np.random.default_rng(seed_from(0)).standard_normal((6, 1))  # the draws sample() makes
+    expected = est.inverse_transform(np.hstack([z, np.zeros((6, 1))]))
+    np.testing.assert_allclose(est.sample(6, random_state=0, rank=1), expected, rtol=1e-6, atol=1e-6)
+    assert est.sample(6, random_state=0, rank=3).shape == (6, 3)
+    assert not np.allclose(est.sample(6, random_state=0, rank=3), est.sample(6, random_state=0, rank=1))
+    for bad in (0, 4, 1.5):
+        with pytest.raises(ValueError, match="rank"):
+            est.sample(2, rank=bad)
 
 
 def test_score_finite_and_deterministic(fitted_auto, s_curve, s_curve_test):

@@ -1,0 +1,137 @@
+"""The demo report: ``latentspec demo --quick`` writes index.html, its figures and results.json."""
+
+import contextlib
+import io
+import json
+import re
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from matplotlib.image import imread  # noqa: E402
+
+from latentspec import cli  # noqa: E402
+from latentspec.report import PAIRS, rank_uncertainty  # noqa: E402
+
+FIGURES = {"rank_scores", "samples_per_rank", "training_history", "lsd_spectrum", "denoising_grid",
+           "rotation_morph", "training_history_labelled"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One quick demo through the command line: (folder, exit code, stdout, stderr, results)."""
+    out = tmp_path_factory.mktemp("report")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(["demo", "--quick", "--out", str(out)])
+    return out, code, stdout.getvalue(), stderr.getvalue(), json.loads((out / "results.json").read_text())
+
+
+def test_demo_exits_zero_and_prints_the_report_path(demo):
+    out, code, stdout, _, _ = demo
+    assert code == 0
+    assert stdout.strip() == str((out / "index.html").resolve())
+
+
+def test_index_references_every_figure_and_every_figure_is_a_png(demo):
+    out, _, _, _, results = demo
+    page = (out / "index.html").read_text()
+    referenced = re.findall(r"<img src='([^']+)'", page)
+    written = sorted(p.name for p in out.glob("*.png"))
+    assert sorted(referenced) == written
+    assert set(results["figures"]) == FIGURES
+    assert sorted(results["figures"].values()) == written
+    for name in written:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        image = imread(out / name)
+        assert image.ndim == 3 and min(image.shape[:2]) > 100
+    assert "http" not in page  # self-contained: nothing fetched from elsewhere
+
+
+def test_samples_per_rank_figure_has_a_row_per_rank(demo):
+    """The figure's height grows with the rows: 16 ranks drawn, not one."""
+    out, _, _, _, results = demo
+    image = imread(out / "samples_per_rank.png")
+    assert results["intrinsic_dimension"]["latent_dim"] == 16
+    assert image.shape[0] > 1.2 * image.shape[1]  # 16 rows of 10 images: taller than wide
+
+
+def test_results_json_holds_the_key_numbers(demo):
+    _, _, _, _, results = demo
+    dim = results["intrinsic_dimension"]
+    assert dim["rank_scores"]["rank"] == list(range(1, 17))
+    assert 1 <= dim["intrinsic_dim"] <= 16
+    u = dim["uncertainty"]
+    assert u["estimate"] == dim["intrinsic_dim"]
+    assert u["std_error"] == pytest.approx(dim["rank_scores"]["std_error"][dim["intrinsic_dim"] - 1])
+    assert u["best_rank"] in u["within_one_se"]
+    basis = results["quasi_eigenbasis"]
+    assert basis["n_train"] + basis["n_test"] == 1797 and 0.0 <= basis["accuracy"] <= 1.0
+    den = results["denoising"]
+    assert den["noise_std"] == 0.25
+    assert 0.0 < den["mse_pca"] < den["mse_noisy_input"]  # PCA at its chosen k does remove noise
+    assert 1 <= den["lsd_n_components"] <= 16 and 1 <= den["pca_n_components"] <= 64
+    rot = results["rotations"]
+    assert [(p["source"], p["target"]) for p in rot["pairs"]] == PAIRS
+    assert rot["mean_success"] == pytest.approx(np.mean([p["success"] for p in rot["pairs"]]))
+    assert rot["judge_accuracy_clean_test"] > 0.9
+    assert results["random_state"] == 0 and results["quick"] is True
+    assert set(results["versions"]) >= {"latentspec", "torch", "scikit-learn", "numpy", "matplotlib", "python"}
+    assert results["seconds"]["total"] >= sum(v for k, v in results["seconds"].items() if k != "total") - 0.5
+
+
+def test_index_shows_the_numbers_of_results_json(demo):
+    out, _, _, _, results = demo
+    page = (out / "index.html").read_text()
+    assert f"{results['quasi_eigenbasis']['accuracy']:.3f}" in page
+    assert f"{results['denoising']['mse_lsd']:.4f}" in page
+    assert f"{results['rotations']['mean_success']:.3f}" in page
+    row = re.search(r"<th>intrinsic dimension[^<]*</th><td>(\d+) \(", page)
+    assert row is not None and int(row.group(1)) == results["intrinsic_dimension"]["intrinsic_dim"]
+    assert "Quick mode" in page
+
+
+def test_progress_names_every_step_with_elapsed_time(demo):
+    _, _, _, stderr, _ = demo
+    steps = re.findall(r"^\[\s*[\d.]+ s\] (\d)/5 ", stderr, flags=re.MULTILINE)
+    assert steps == ["1", "2", "3", "4", "5"]
+    assert "LWGAN" in stderr  # the estimators' progress bars
+
+
+def test_demo_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    """An --out that is a file, negative --threads, no matplotlib: exit 2 and a one-line reason, before training."""
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    assert cli.main(["demo", "--quick", "--quiet", "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("latentspec: error: ") and len(err.splitlines()) == 1
+    assert cli.main(["demo", "--quick", "--quiet", "--threads", "-1", "--out", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--threads must be >= 0" in err and len(err.splitlines()) == 1
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert cli.main(["demo", "--quick", "--quiet", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "needs matplotlib" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_rank_uncertainty_reads_the_paired_standard_errors(fitted_auto):
+    """Ranks within one paired standard error of the best, recomputed from rank_scores_."""
+    scores = fitted_auto.rank_scores_
+    u = rank_uncertainty(fitted_auto)
+    best = int(np.argmin(scores["mean"]))
+    expected = [int(r) for r, m, s in zip(scores["rank"], scores["mean"], scores["std_error_diff"])
+                if m - scores["mean"][best] <= s]
+    assert u["within_one_se"] == expected and u["best_rank"] == best + 1
+    assert u["estimate"] == fitted_auto.intrinsic_dim_
+    assert u["score"] == pytest.approx(scores["mean"][fitted_auto.intrinsic_dim_ - 1])
+
+
+def test_rank_uncertainty_of_a_fixed_rank(fitted_rank2):
+    """A fixed rank is its own estimate, with the standard error of its score."""
+    u = rank_uncertainty(fitted_rank2)
+    assert u["estimate"] == u["best_rank"] == 2 and u["within_one_se"] == [2]
+    assert u["std_error"] == pytest.approx(fitted_rank2.rank_scores_["std_error"][0])
