@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-samples", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument(
+        "--precision", default="float32", choices=["float32", "bfloat16"], help="LWGANEstimator's precision"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "intrinsic_dimension.json")
     args = parser.parse_args()
     if args.threads:
@@ -60,7 +63,7 @@ def main() -> None:
         for seed in args.seeds:
             X, true_dim = make_dataset(name, n_samples=args.n_samples, random_state=seed)
             start = time.perf_counter()
-            estimator = LWGANEstimator(random_state=seed).fit(X)
+            estimator = LWGANEstimator(random_state=seed, precision=args.precision).fit(X)
             seconds = time.perf_counter() - start
             other = skdim_estimates(X)
             row = {

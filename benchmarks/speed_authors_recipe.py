@@ -384,9 +384,10 @@ def steady_iterations(is_critic: list[bool], seconds: list[float]) -> list[float
     return durations
 
 
-def make_estimator(n_iter: int, device: torch.device) -> LWGANEstimator:
+def make_estimator(n_iter: int, device: torch.device, precision: str = "float32") -> LWGANEstimator:
     """latentspec's estimator at the authors' recipe."""
     params = {
+        "precision": precision,
         "latent_dim": Z_DIM,
         "rank": "auto",
         "rank_sampling": "per_iteration",
@@ -410,9 +411,11 @@ def make_estimator(n_iter: int, device: torch.device) -> LWGANEstimator:
     return LWGANEstimator(**params)
 
 
-def time_latentspec_fit(data: np.ndarray, n_iter: int, device: torch.device) -> tuple[list[float], list[float], float]:
+def time_latentspec_fit(
+    data: np.ndarray, n_iter: int, device: torch.device, precision: str = "float32"
+) -> tuple[list[float], list[float], float]:
     """Wall and CPU seconds of the steady outer iterations of one ``fit``, and the fit's wall time."""
-    estimator = make_estimator(n_iter, device)
+    estimator = make_estimator(n_iter, device, precision)
     with StepStamps(device) as stamps:
         synchronise(device)
         start = time.perf_counter()
@@ -443,6 +446,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="alternating blocks per implementation")
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (both)")
     parser.add_argument("--device", default="cpu", help='"cpu" (default) or "cuda"')
+    parser.add_argument(
+        "--precision", default="float32", choices=["float32", "bfloat16"],
+        help="latentspec's precision parameter (the baseline always trains in float32)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     if min(args.iters, args.repeats, args.threads) < 1:
@@ -486,7 +493,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         block_wall, block_cpu = time_baseline_block(baseline, args.iters)
         wall["baseline"].append(block_wall)
         cpu["baseline"].append(block_cpu)
-        block_wall, block_cpu, fit_wall = time_latentspec_fit(data, n_iter, device)
+        block_wall, block_cpu, fit_wall = time_latentspec_fit(data, n_iter, device, args.precision)
         wall["latentspec"].append(block_wall)
         cpu["latentspec"].append(block_cpu)
         fit_walls.append(fit_wall)
@@ -517,7 +524,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"  z_dim={Z_DIM}, batch={BATCH}, n={N_POINTS}; {args.repeats} alternating blocks per implementation")
     print(
         f"  torch {torch.__version__}, latentspec {latentspec.__version__} (sources {fingerprint}), "
-        f"threads {torch.get_num_threads()}, device {device} ({device_name})"
+        f"threads {torch.get_num_threads()}, device {device} ({device_name}), latentspec precision {args.precision}"
     )
     print()
     header = f"{'implementation':<14}{'iters':>6}{'wall s/iter':>13}{'median':>9}{'min':>8}{'cpu s/iter':>12}"
@@ -579,6 +586,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "latentspec": latentspec.__version__,
         "threads": torch.get_num_threads(),
         "device": str(device),
+        "latentspec_precision": args.precision,
         "device_name": device_name,
         "python": platform.python_version(),
         "wall_seconds": total_wall,

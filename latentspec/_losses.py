@@ -111,9 +111,15 @@ def imq_mmd(codes: torch.Tensor, prior: torch.Tensor, latent_dim: int) -> torch.
         The MMD estimate of every group (0 for groups of fewer than two rows).
     """
     m = codes.shape[1]
+    dtype = torch.promote_types(torch.promote_types(codes.dtype, prior.dtype), torch.float32)
     if m < 2:
-        return torch.zeros(codes.shape[0], device=codes.device, dtype=codes.dtype)
-    base = 2.0 * latent_dim
+        return torch.zeros(codes.shape[0], device=codes.device, dtype=dtype)
+    # At least float32 even under mixed precision: the kernel sums cancel to small differences.
+    with torch.autocast(codes.device.type, enabled=False):
+        return _imq_mmd(codes.to(dtype), prior.to(dtype), m, 2.0 * latent_dim)
+
+
+def _imq_mmd(codes: torch.Tensor, prior: torch.Tensor, m: int, base: float) -> torch.Tensor:
     # k(a, a) = 1 for every scale, so the diagonal of each within-sample sum is len(IMQ_SCALES) * m.
     diagonal = len(IMQ_SCALES) * m
     within_codes = _IMQKernelSum.apply(codes, codes, base)

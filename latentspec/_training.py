@@ -115,8 +115,10 @@ class Trainer:
         on_log: Callable[[str, int, int, dict[str, float]], None],
         labels: torch.Tensor | None = None,
         label_weight: float = 0.0,
+        autocast_dtype: torch.dtype | None = None,
     ):
         self.module = module
+        self.autocast_dtype = autocast_dtype
         self.data = data
         self.labels = labels if label_weight > 0 else None
         self.label_weight = label_weight
@@ -209,6 +211,11 @@ class Trainer:
         # much as a critic step's forward pass.
         fused = self.data.device.type in ("cpu", "cuda")
         return torch.optim.Adam(params, lr=self.learning_rate, betas=(0.5, 0.9), fused=fused)
+
+    def _autocast(self) -> torch.autocast:
+        """Mixed precision for the training passes when ``autocast_dtype`` is set (else a no-op)."""
+        dtype = self.autocast_dtype or torch.bfloat16
+        return torch.autocast(self.data.device.type, dtype=dtype, enabled=self.autocast_dtype is not None)
 
     @staticmethod
     def _set_lr(optimiser: torch.optim.Optimizer, lr: float) -> None:
@@ -314,16 +321,17 @@ class Trainer:
                 x, labels = self._draw(self.batch)
             else:
                 x, labels, layout = self._draw_by_class(layout)
-            codes = module.encode(x, layout)
-            recon = reconstruction_error(x, module.generate(codes)).mean()
-            loss = recon + self._label_loss(codes, labels, layout)
-            mmd = torch.zeros((), device=x.device)
-            # As in the authors' toy recipe, the MMD is off for the first half: the
-            # auto-encoder first learns to reconstruct (unroll the manifold) freely.
-            if self.lambda_mmd > 0 and step >= steps // 2:
-                prior = self._prior(len(x), labels) * layout.mask
-                mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
-                loss = loss + self.lambda_mmd * mmd
+            with self._autocast():
+                codes = module.encode(x, layout)
+                recon = reconstruction_error(x, module.generate(codes)).mean()
+                loss = recon + self._label_loss(codes, labels, layout)
+                mmd = torch.zeros((), device=x.device)
+                # As in the authors' toy recipe, the MMD is off for the first half: the
+                # auto-encoder first learns to reconstruct (unroll the manifold) freely.
+                if self.lambda_mmd > 0 and step >= steps // 2:
+                    prior = self._prior(len(x), labels) * layout.mask
+                    mmd = imq_mmd(layout.grouped(codes), layout.grouped(prior), k).mean()
+                    loss = loss + self.lambda_mmd * mmd
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -343,7 +351,7 @@ class Trainer:
         chunk = max(1, _PRECOMPUTE_ROWS // batch) * batch
         reconstructed = torch.empty_like(x)
         generated = torch.empty_like(x)
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             for start in range(0, rows, chunk):
                 s = slice(start, min(start + chunk, rows))
                 stacked = layout.repeated((s.stop - s.start) // batch)
@@ -353,7 +361,10 @@ class Trainer:
         self._set_critic_trainable(True)
         for step in range(steps):
             s = slice(step * batch, (step + 1) * batch)
-            loss, gap, penalty = module.critic_loss(reconstructed[s], generated[s], alpha[s], layout, self.lambda_gp)
+            with self._autocast():
+                loss, gap, penalty = module.critic_loss(
+                    reconstructed[s], generated[s], alpha[s], layout, self.lambda_gp
+                )
             self.opt_critic.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_critic.step()
@@ -383,8 +394,9 @@ class Trainer:
                 else:
                     x, labels, step_layout = self._draw_by_class(layout)
                     fake, prior = self._prior(len(x)), self._prior(len(x), labels)
-                loss, terms = module.generator_loss(x, fake, prior, step_layout, self.lambda_mmd)
-                loss = loss + self._label_loss(terms.pop("codes"), labels, step_layout)
+                with self._autocast():
+                    loss, terms = module.generator_loss(x, fake, prior, step_layout, self.lambda_mmd)
+                    loss = loss + self._label_loss(terms.pop("codes"), labels, step_layout)
                 self.opt_autoencoder.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt_autoencoder.step()

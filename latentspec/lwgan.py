@@ -37,6 +37,7 @@ __all__ = ["LWGANEstimator"]
 
 _ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
 _ARCHITECTURES = ("auto", "mlp", "conv")
+_PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}  # the autocast dtype of each
 _RANK_SAMPLING = ("per_sample", "per_iteration")
 _MAX_DEFAULT_LATENT_DIM = 16
 
@@ -149,6 +150,12 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Repeated evaluations (fresh batch and noise) behind every rank score.
     device : str or torch.device, default="auto"
         ``"auto"`` uses a CUDA GPU when there is one, else the CPU.
+    precision : {"float32", "bfloat16"}, default="float32"
+        Arithmetic of the training passes. ``"bfloat16"`` trains with mixed
+        precision (``torch.autocast``: matrix products in bfloat16, weights,
+        optimiser state, losses and the MMD in float32); on a GPU, or a CPU with
+        bfloat16 instructions (AVX512-BF16, AMX), the products run several times
+        faster. Scoring, ``transform`` and ``inverse_transform`` stay in float32.
     random_state : int, RandomState instance or None, default=None
         Seeds private torch generators (the global seed is never touched); an int
         gives identical results on every fit on the same device.
@@ -229,6 +236,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
         device: str | torch.device = "auto",
+        precision: str = "float32",
         random_state: Any = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -256,6 +264,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -302,6 +311,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         check_non_negative("label_weight", self.label_weight)
         if self.rank_sampling not in _RANK_SAMPLING:
             raise ValueError(f"rank_sampling must be one of {_RANK_SAMPLING}, got {self.rank_sampling!r}")
+        if self.precision not in _PRECISIONS:
+            raise ValueError(f"precision must be one of {tuple(_PRECISIONS)}, got {self.precision!r}")
         if self.rank_rule not in RANK_RULES:
             raise ValueError(f"rank_rule must be one of {RANK_RULES}, got {self.rank_rule!r}")
         if not isinstance(self.verbose, numbers.Integral):
@@ -580,7 +591,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         trainer = Trainer(
             self.module_, data, self._layouts(batch), noise,
             self.learning_rate, self.lambda_gp, self.lambda_mmd, lambda *args: on_log(*args),
-            labels=labels, label_weight=float(self.label_weight),
+            labels=labels, label_weight=float(self.label_weight), autocast_dtype=_PRECISIONS[self.precision],
         )
         if resume:
             trainer.restore(self._training_state, history=self.history_)

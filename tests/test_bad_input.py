@@ -217,9 +217,12 @@ LWGAN_PARAMS = {
     "rank_rule": ["bic"],
     "n_score_repeats": [0],
     "device": ["tpu", "gpu0"],
+    "precision": ["float16", "double", None],
     "random_state": ["seed", -1],
     "verbose": ["loud"],
     "warm_start": ["yes"],
+    "architecture": ["cnn", None],
+    "conv_layers": [(), (0,), "32"],
 }
 
 

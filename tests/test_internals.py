@@ -146,3 +146,30 @@ def test_divergence_is_reported(tiny_params, s_curve):
     est = LWGANEstimator(latent_dim=2, **{**tiny_params, "n_warmup": 30, "learning_rate": 1e30})
     with pytest.raises(TrainingDiverged, match="diverged"):
         est.fit(s_curve * 1e20)
+
+
+def test_bfloat16_training_is_mixed_precision_and_reproducible(tiny_params, s_curve):
+    """precision='bfloat16' changes the arithmetic of training (not its API) and stays reproducible."""
+    params = dict(latent_dim=2, **{**tiny_params, "n_warmup": 20})
+    full = LWGANEstimator(**params).fit(s_curve)
+    mixed = LWGANEstimator(precision="bfloat16", **params).fit(s_curve)
+    again = LWGANEstimator(precision="bfloat16", **params).fit(s_curve)
+    Z = mixed.transform(s_curve)
+    assert Z.dtype == np.float64 and np.isfinite(Z).all()
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    np.testing.assert_array_equal(again.transform(s_curve), Z)
+    assert not np.array_equal(full.transform(s_curve), Z), "bfloat16 made no difference: autocast is not on"
+
+
+def test_mmd_runs_in_float32_under_autocast():
+    """The MMD's kernel sums cancel to small differences, so autocast must not run them in bfloat16."""
+    from latentspec._losses import imq_mmd
+
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(2, 64, 3, generator=g), torch.randn(2, 64, 3, generator=g)
+    expected = imq_mmd(a, b, 3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = imq_mmd(a.bfloat16(), b.bfloat16(), 3)
+    assert mixed.dtype == torch.float32
+    torch.testing.assert_close(mixed, imq_mmd(a.bfloat16().float(), b.bfloat16().float(), 3))
+    torch.testing.assert_close(mixed, expected, atol=2e-3, rtol=0.05)
