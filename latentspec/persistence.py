@@ -70,7 +70,7 @@ def _savable_classes() -> dict[str, type]:
 
 
 # Attributes that are not stored: state for continuing training (pickle keeps it),
-# and a helper classifier that fit uses to label prior draws, never needed after fit.
+# and the classifier that fit uses to label prior draws, never needed after fit.
 _NOT_SAVED = {"_training_state", "latent_classifier_"}
 
 
