@@ -8,13 +8,10 @@ from typing import Any
 
 import torch
 
-from ._validation import check_seed
-
 __all__ = [
     "device_after_unpickling",
     "make_generator",
     "resolve_device",
-    "seed_from",
     "state_from_bytes",
     "state_to_bytes",
     "tensors_to_bytes",
@@ -44,11 +41,6 @@ def resolve_device(device: str | torch.device) -> torch.device:
             "use device='auto' or 'cpu'"
         )
     return resolved
-
-
-def seed_from(random_state) -> int:
-    """An integer seed drawn from a scikit-learn ``random_state`` (see :func:`check_seed`)."""
-    return check_seed(random_state)
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:

@@ -20,7 +20,6 @@ from ._device import (
     device_after_unpickling,
     make_generator,
     resolve_device,
-    seed_from,
     state_from_bytes,
     state_to_bytes,
     tensors_to_bytes,
@@ -30,7 +29,14 @@ from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_selection import RANK_RULES, choose_rank
 from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
-from ._validation import check_int, check_non_negative, check_numeric_array, check_positive, validate_numeric
+from ._validation import (
+    check_int,
+    check_non_negative,
+    check_numeric_array,
+    check_positive,
+    check_seed,
+    validate_numeric,
+)
 from .persistence import SaveLoadMixin
 
 __all__ = ["LWGANEstimator"]
@@ -410,7 +416,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         previous_classes = getattr(self, "classes_", None)
         labels = self._check_labels(y, X.shape[0], latent_dim)
         self.device_ = resolve_device(self.device)
-        seed = seed_from(self.random_state)
+        seed = check_seed(self.random_state)
         noise = make_generator(seed + 1, self.device_)
         if resume:
             self._check_resumable(latent_dim, previous_classes)
@@ -761,7 +767,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             rank = check_int("rank", rank)
             if rank > self.latent_dim_:
                 raise ValueError(f"rank={rank} is larger than latent_dim_={self.latent_dim_}")
-        rng = np.random.default_rng(seed_from(random_state))
+        rng = np.random.default_rng(check_seed(random_state))
         z = rng.standard_normal((n_samples, rank))
         if self.classes_ is not None:  # the class-conditional prior: pick a class, then its component
             classes = rng.choice(len(self.classes_), size=n_samples, p=self.class_weights_)

@@ -80,6 +80,11 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self.classes = _savable_classes()
+
+    def savable(self, value: Any) -> bool:
+        """Whether ``value`` is an instance of exactly one of the classes a model file can hold."""
+        return self.classes.get(type(value).__name__) is type(value)
 
     def array(self, value: np.ndarray, key: str) -> dict[str, str]:
         self.arrays[key] = np.ascontiguousarray(value)
@@ -109,7 +114,7 @@ class _Encoder:
         if isinstance(value, torch.nn.Module):
             return {"__module__": {name: self.array(t.detach().cpu().numpy(), f"{key}.{name}")
                                    for name, t in value.state_dict().items()}}
-        if type(value).__name__ in _savable_classes() and type(value) is _savable_classes()[type(value).__name__]:
+        if self.savable(value):
             return self.estimator(value, key)
         if parameter:
             # A parameter such as a user's own classifier: it cannot be stored safely.
@@ -119,10 +124,8 @@ class _Encoder:
     def ndarray(self, value: np.ndarray, key: str) -> Any:
         if value.dtype.kind in "biuf":
             return self.array(value, key)
-        items = value.tolist()
-        flat = value.ravel().tolist()
-        if value.dtype.kind in "UO" and all(isinstance(v, (str, int, float, bool)) for v in flat):
-            return {"__list_array__": items, "dtype": "object" if value.dtype.kind == "O" else value.dtype.str}
+        if value.dtype.kind in "UO" and all(isinstance(v, (str, int, float, bool)) for v in value.ravel().tolist()):
+            return {"__list_array__": value.tolist(), "dtype": "object" if value.dtype.kind == "O" else value.dtype.str}
         raise TypeError(f"cannot store {key}: an array of dtype {value.dtype} with non-numeric, non-string items")
 
     def estimator(self, est: Any, key: str) -> dict[str, Any]:
@@ -230,13 +233,12 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     """
     from safetensors.numpy import save as save_arrays
 
-    classes = _savable_classes()
-    if type(estimator).__name__ not in classes or type(estimator) is not classes[type(estimator).__name__]:
+    encoder = _Encoder()
+    if not encoder.savable(estimator):
         raise TypeError(
-            f"save takes one of {sorted(classes)}, got {type(estimator).__name__}; "
+            f"save takes one of {sorted(encoder.classes)}, got {type(estimator).__name__}; "
             "use pickle or joblib for other objects"
         )
-    encoder = _Encoder()
     tree = encoder.encode(estimator, "model")
     header_json = json.dumps(tree, allow_nan=True)
     metadata = {

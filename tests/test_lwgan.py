@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 import latentspec.lwgan
 from latentspec import LWGANEstimator
-from latentspec._device import seed_from
+from latentspec._validation import check_seed
 
 from ._tiny import TINY_PARAMS, is_cost_parameter
 
@@ -258,7 +258,7 @@ def test_sample_at_a_given_rank(fitted_rank2):
     est = fitted_rank2  # rank_ = 2, latent_dim_ = 3
     assert np.array_equal(est.sample(6, random_state=0, rank=None), est.sample(6, random_state=0))
     assert np.array_equal(est.sample(6, random_state=0, rank=2), est.sample(6, random_state=0))
-    z = np.random.default_rng(seed_from(0)).standard_normal((6, 1))  # the draws sample() makes
+    z = np.random.default_rng(check_seed(0)).standard_normal((6, 1))  # the draws sample() makes
     expected = est.inverse_transform(np.hstack([z, np.zeros((6, 1))]))
     np.testing.assert_allclose(est.sample(6, random_state=0, rank=1), expected, rtol=1e-6, atol=1e-6)
     assert est.sample(6, random_state=0, rank=3).shape == (6, 3)
