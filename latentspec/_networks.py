@@ -18,6 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._linear import linear
+
 __all__ = [
     "ConditionedMLP",
     "MLP",
@@ -96,8 +98,8 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.hidden:
-            x = self.act(layer(x))
-        return self.out(x)
+            x = self.act(linear(x, layer.weight, layer.bias))
+        return linear(x, self.out.weight, self.out.bias)
 
 
 class ConditionedMLP(nn.Module):
@@ -155,8 +157,8 @@ class ConditionedMLP(nn.Module):
         """Layer ``i`` before its activation: ``W x + b + W_c code``."""
         layer, code_weight = self.layers[i], self.code_weights[i]
         if code.dim() == 1:  # one code for all rows: fold it into the bias
-            return F.linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
-        return layer(x) + F.linear(code, code_weight)
+            return linear(x, layer.weight, torch.addmv(layer.bias, code_weight, code))
+        return linear(x, layer.weight, layer.bias) + F.linear(code, code_weight)
 
     def forward_with_input_gradient(
         self, x: torch.Tensor, code: torch.Tensor, first_row: int = 0
@@ -197,7 +199,7 @@ class ConditionedMLP(nn.Module):
                 x = self.act.function(x)  # never in place: the derivative needs the pre-activation
         grad = self.layers[last].weight  # (1, width): d out / d (last hidden activation)
         for i in range(last - 1, -1, -1):
-            grad = (grad * self.act.derivative(pre_activations[i])) @ self.layers[i].weight
+            grad = linear(grad * self.act.derivative(pre_activations[i]), self.layers[i].weight.t())
         return x.reshape(n), grad
 
 
