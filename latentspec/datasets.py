@@ -322,8 +322,14 @@ def make_dataset(
     return X, INTRINSIC_DIMENSIONS[name]
 
 
-def load_digits_scaled(return_X_y: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def load_digits_scaled(return_X_y: bool = True) -> tuple[np.ndarray, np.ndarray] | Bunch:
     """The 8 x 8 digits that ship with scikit-learn, pixels scaled to [0, 1] (divided by 16).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=True
+        Return ``(X, y)``; with False, a :class:`~sklearn.utils.Bunch` with
+        ``data``, ``target``, ``images`` (shape ``(1797, 8, 8)``) and ``DESCR``.
 
     Returns
     -------
@@ -335,11 +341,14 @@ def load_digits_scaled(return_X_y: bool = True) -> tuple[np.ndarray, np.ndarray]
     >>> X, y = load_digits_scaled()
     >>> X.shape, float(X.max())
     ((1797, 64), 1.0)
+    >>> load_digits_scaled(return_X_y=False).images.shape
+    (1797, 8, 8)
     """
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
+    description = "scikit-learn's 1,797 handwritten digits, 8 x 8 pixels divided by 16 (values in [0, 1])."
+    return _images_result(X / 16.0, y, (8, 8), description, return_X_y)
 
 
 def _images_result(
@@ -483,6 +492,25 @@ def _read_idx(path: str, magic: int) -> np.ndarray:
     return np.frombuffer(content, dtype=np.uint8, offset=header_bytes).reshape(shape)
 
 
+def _md5_of(path: str) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_cached(path: str) -> None:
+    """A cached MNIST file must still have the checksum it was downloaded with."""
+    name = os.path.basename(path)
+    found = _md5_of(path)
+    if found != _MNIST_MD5[name]:
+        raise ValueError(
+            f"the cached MNIST file {path} has MD5 {found}, expected {_MNIST_MD5[name]}: it changed after "
+            "it was downloaded. Delete it to download it again."
+        )
+
+
 def _download(url: str, path: str, md5: str) -> None:
     """Download ``url`` to ``path``, through a temporary file renamed only once its MD5 matches."""
     directory = os.path.dirname(path)
@@ -573,7 +601,8 @@ def fetch_mnist(
         served it with the right checksum (the message lists every mirror tried and
         why it failed; nothing is kept of a failed download).
     ValueError
-        If ``subset`` is unknown, or a cached file is not a valid IDX file.
+        If ``subset`` is unknown, or a cached file is not a valid IDX file or
+        no longer has the checksum it was downloaded with.
 
     Examples
     --------
@@ -608,6 +637,8 @@ def fetch_mnist(
     for images_name, labels_name in parts:
         part_images = _read_idx(os.path.join(folder, images_name), _IDX_IMAGES_MAGIC)
         part_labels = _read_idx(os.path.join(folder, labels_name), _IDX_LABELS_MAGIC)
+        for name in (images_name, labels_name):
+            _check_cached(os.path.join(folder, name))
         if len(part_images) != len(part_labels):
             raise ValueError(
                 f"{images_name} holds {len(part_images)} images but {labels_name} {len(part_labels)} labels"

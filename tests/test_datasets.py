@@ -203,6 +203,10 @@ def test_load_digits_scaled():
     assert set(np.unique(y)) == set(range(10))
     # Scaled by 16: every pixel is a multiple of 1/16.
     np.testing.assert_allclose(X * 16, np.round(X * 16), atol=1e-12)
+    bunch = load_digits_scaled(return_X_y=False)
+    np.testing.assert_array_equal(bunch.data, X)
+    np.testing.assert_array_equal(bunch.target, y)
+    np.testing.assert_array_equal(bunch.images.reshape(1797, 64), X)
 
 
 def test_load_mnist_sample():
@@ -376,14 +380,27 @@ def test_fetch_mnist_malformed_idx(fake_mnist, make_file, message):
         fetch_mnist(data_home=fake_mnist.home, download_if_missing=False)
 
 
-def test_fetch_mnist_images_and_labels_disagree(fake_mnist):
+def test_fetch_mnist_images_and_labels_disagree(fake_mnist, monkeypatch):
     """Guards the pairing of the two files: different numbers of images and labels is a ValueError."""
     fake_mnist.cache.mkdir(parents=True)
     images, labels = fake_mnist.train
     (fake_mnist.cache / TRAIN_FILES[0]).write_bytes(gzip.compress(_idx(images, 2051)))
     (fake_mnist.cache / TRAIN_FILES[1]).write_bytes(gzip.compress(_idx(labels[:-1], 2049)))
+    for name in TRAIN_FILES:  # as if these were the published files
+        monkeypatch.setitem(datasets._MNIST_MD5, name, _md5(fake_mnist.cache / name))
     with pytest.raises(ValueError, match="20 images but .* 19 labels"):
         fetch_mnist(data_home=fake_mnist.home, download_if_missing=False)
+
+
+def test_fetch_mnist_cached_file_changed(fake_mnist):
+    """Guards the cache: a valid IDX file whose checksum changed after the download is a ValueError, read offline."""
+    fetch_mnist(data_home=fake_mnist.home, base_url=fake_mnist.url)
+    images, _ = fake_mnist.train
+    changed = images.copy()
+    changed[3, 10, 10] ^= 0xFF  # still a valid IDX file, one pixel different
+    (fake_mnist.cache / TRAIN_FILES[0]).write_bytes(gzip.compress(_idx(changed, 2051)))
+    with pytest.raises(ValueError, match=r"(?s)train-images-idx3-ubyte\.gz has MD5 [0-9a-f]{32}, expected .*Delete it"):
+        fetch_mnist(data_home=fake_mnist.home, base_url=fake_mnist.nowhere)
 
 
 def test_fetch_mnist_data_home_from_environment(tmp_path, monkeypatch):
