@@ -61,6 +61,17 @@ def _self_test() -> bool:
         return False
 
 
+def _cpu_autocast_check():
+    """``torch.is_autocast_enabled("cpu")`` (torch >= 2.4), or its older spelling."""
+    try:
+        torch.is_autocast_enabled("cpu")
+    except TypeError:
+        return torch.is_autocast_cpu_enabled
+    return lambda: torch.is_autocast_enabled("cpu")
+
+
+_cpu_autocast_enabled = _cpu_autocast_check()
+
 _ENABLED = os.environ.get("LATENTSPEC_CPU_MATMUL", "onednn").strip().lower() != "default" and _self_test()
 
 
@@ -85,7 +96,7 @@ def _use_onednn(x: torch.Tensor, weight: torch.Tensor) -> bool:
         and x.numel() > 0
         and weight.numel() > 0
         and torch.backends.mkldnn.enabled
-        and not torch.is_autocast_enabled("cpu")
+        and not _cpu_autocast_enabled()
     )
 
 
