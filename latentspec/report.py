@@ -144,7 +144,7 @@ def _lwgan(params: dict[str, Any], **fixed: Any) -> LWGANEstimator:
     MLP networks, as in ``benchmarks/deep_lsd_digits.py``: on these 8 x 8 images the
     convolutional ones took three times as long for no better numbers (one demo run
     each, seed 0: 321 s and dimension 6, accuracy 0.969, denoising 0.0300, rotations
-    0.908, against 106 s and 8, 0.971, 0.0293, 0.917).
+    0.908, against 106 s and 8, 0.971, 0.0293, 0.917; both with MKL products).
     """
     return LWGANEstimator(**{"image_shape": IMAGE_SHAPE, "architecture": "mlp", **fixed, **params})
 
