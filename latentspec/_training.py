@@ -101,6 +101,12 @@ class Trainer:
     learning_rate, lambda_gp, lambda_mmd : float
     on_log : callable(phase, step, total, terms)
         Called every few steps with the current losses (floats).
+    labels, label_weight
+        Class labels of the rows and the weight of the label term (0: unused).
+    autocast_dtype : torch.dtype or None
+        Mixed precision for the training passes.
+    augment : callable or None
+        Applied to every batch of training rows drawn (e.g. :class:`~latentspec._augment.RandomShift`).
     """
 
     def __init__(
@@ -116,8 +122,10 @@ class Trainer:
         labels: torch.Tensor | None = None,
         label_weight: float = 0.0,
         autocast_dtype: torch.dtype | None = None,
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ):
         self.module = module
+        self.augment = augment
         self.autocast_dtype = autocast_dtype
         self.data = data
         self.labels = labels if label_weight > 0 else None
@@ -234,7 +242,10 @@ class Trainer:
     def _draw(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``count`` rows drawn with replacement, and their labels when labels are used."""
         rows = torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)
-        return self.data[rows], (None if self.labels is None else self.labels[rows])
+        return self._augmented(self.data[rows]), (None if self.labels is None else self.labels[rows])
+
+    def _augmented(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.augment is None else self.augment(x)
 
     def _draw_by_class(self, layout: RankLayout) -> tuple[torch.Tensor, torch.Tensor, RankLayout]:
         """A class-balanced batch, grouped by class, and its layout with one block per class.
@@ -253,7 +264,7 @@ class Trainer:
             self._class_layouts[layout.ranks] = RankLayout.blocks(
                 list(layout.ranks) * n_classes, per_class, self.module.latent_dim, self.data.device
             )
-        return self.data[rows], self.labels[rows], self._class_layouts[layout.ranks]
+        return self._augmented(self.data[rows]), self.labels[rows], self._class_layouts[layout.ranks]
 
     def _label_loss(self, codes: torch.Tensor, labels: torch.Tensor | None, layout: RankLayout) -> torch.Tensor:
         """``label_weight`` times the class-posterior cross-entropy of the codes (0 without labels)."""

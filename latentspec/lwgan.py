@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from tqdm.auto import tqdm
 
+from ._augment import RandomShift
 from ._conv import conv_output_size
 from ._device import (
     device_after_unpickling,
@@ -144,6 +145,16 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         (the Deep LSD paper trains its encoder with a label term for the same
         reason). ``sample`` then draws from the mixture, with the training class
         frequencies. Needs an integer ``rank >= K``.
+    augment_shift : int, default=0
+        Data augmentation for images (needs ``image_shape``): every training
+        image drawn is moved by a random whole number of pixels, up to
+        ``augment_shift`` down or up and, independently, right or left, with
+        zero pixels coming in at the borders. The rank scores use the images as
+        given. Translations add directions of variation, so keep it at 0 for
+        estimating the intrinsic dimension; it helps where the encoder must
+        generalise from few images, as for the label directions of Deep LSD
+        (on the MNIST sample, ``augment_shift=2`` raised the LSD label accuracy
+        from 0.960 to 0.974; see ``docs/benchmarks.md``).
     rank_sampling : {"per_sample", "per_iteration"}, default="per_sample"
         ``"per_sample"`` splits every batch evenly between the ranks, so every
         update trains every rank; ``"per_iteration"`` is the authors' scheme (one
@@ -238,6 +249,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         lambda_gp: float = 5.0,
         lambda_mmd: float = 1.0,
         label_weight: float = 0.0,
+        augment_shift: int = 0,
         rank_sampling: str = "per_sample",
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
@@ -266,6 +278,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.lambda_gp = lambda_gp
         self.lambda_mmd = lambda_mmd
         self.label_weight = label_weight
+        self.augment_shift = augment_shift
         self.rank_sampling = rank_sampling
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
@@ -315,6 +328,12 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         check_non_negative("lambda_gp", self.lambda_gp)
         check_non_negative("lambda_mmd", self.lambda_mmd)
         check_non_negative("label_weight", self.label_weight)
+        check_int("augment_shift", self.augment_shift, minimum=0)
+        if self.augment_shift and self.image_shape is None:
+            raise ValueError(
+                f"augment_shift={self.augment_shift} translates images, so it needs image_shape, "
+                "e.g. image_shape=(28, 28)"
+            )
         if self.rank_sampling not in _RANK_SAMPLING:
             raise ValueError(f"rank_sampling must be one of {_RANK_SAMPLING}, got {self.rank_sampling!r}")
         if self.precision not in _PRECISIONS:
@@ -346,12 +365,25 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
                     f"but X has {n_features} features"
                 )
             smallest = min(shape[-2:])
+            if self.augment_shift >= smallest:
+                raise ValueError(
+                    f"augment_shift={self.augment_shift} would move images of size {shape[-2:]} out of the frame; "
+                    f"use augment_shift < {smallest}"
+                )
             if self._image_shape_chw() is not None and conv_output_size(smallest, len(conv_layers)) < 1:
                 raise ValueError(
                     f"image_shape={shape} is too small for {len(conv_layers)} halving convolutions "
                     f"(conv_layers={tuple(conv_layers)}); use fewer conv_layers or architecture='mlp'"
                 )
         return latent_dim
+
+    def _augmentation(self, data: torch.Tensor, noise: torch.Generator) -> RandomShift | None:
+        """The random translations of ``augment_shift``, or None."""
+        if not self.augment_shift:
+            return None
+        shape = tuple(int(s) for s in self.image_shape)
+        offset = torch.as_tensor(self.center_ / self.scale_, dtype=data.dtype, device=data.device)
+        return RandomShift(shape if len(shape) == 3 else (1, *shape), self.augment_shift, offset, noise)
 
     def _image_shape_chw(self) -> tuple[int, int, int] | None:
         """``(c, h, w)`` when the networks are convolutional, else None."""
@@ -598,6 +630,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             self.module_, data, self._layouts(batch), noise,
             self.learning_rate, self.lambda_gp, self.lambda_mmd, lambda *args: on_log(*args),
             labels=labels, label_weight=float(self.label_weight), autocast_dtype=_PRECISIONS[self.precision],
+            augment=self._augmentation(data, noise),
         )
         if resume:
             trainer.restore(self._training_state, history=self.history_)

@@ -223,6 +223,7 @@ LWGAN_PARAMS = {
     "warm_start": ["yes"],
     "architecture": ["cnn", None],
     "conv_layers": [(), (0,), "32"],
+    "augment_shift": [-1, 1.5, "2", 1],  # 1: these rows are not images (no image_shape)
 }
 
 
