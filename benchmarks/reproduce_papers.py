@@ -14,6 +14,10 @@ convolutional networks that ``image_shape=(28, 28)`` selects:
 Every LWGAN here trains with ``precision="bfloat16"`` and narrower convolutions than
 the default, ``conv_layers=(16, 32)`` and batches of 256, so that the whole script fits
 a 2-core CPU's half hour; ``--precision float32`` and the options below change that.
+The deep LSD parts also translate the training digits at random by up to 3 pixels
+(``augment_shift=3``; ``--augment-shift 0`` switches it off): with 4,000 training
+digits the encoder otherwise overfits (training accuracy 1.0, held-out 0.96). The
+intrinsic-dimension part never does, since translations add directions of variation.
 
 Writes ``benchmarks/results/reproduce_papers.json`` and ``docs/figures/mnist_*.png``.
 Needs ``pip install "latentspec[mnist]" scikit-dimension``. Run from the repository root::
@@ -48,6 +52,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--precision", default="bfloat16", choices=["float32", "bfloat16"])
     parser.add_argument("--conv-layers", type=int, nargs="+", default=[16, 32])
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument(
+        "--augment-shift", type=int, default=3,
+        help="augment_shift of the deep LSD parts (random translations of the training digits; "
+        "never for the intrinsic dimension)",
+    )
     parser.set_defaults(
         out=RESULTS,
         test_size=0.2,
@@ -65,6 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
         "batch_size": args.batch_size,
         "precision": args.precision,
     }
+    lsd_params = {**args.lwgan_params, "augment_shift": args.augment_shift}
     X, y = load_mnist_sample()
     print(f"MNIST sample: {X.shape[0]} digits of {X.shape[1]} pixels; LWGAN settings {args.lwgan_params}")
 
@@ -92,6 +102,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"TwoNN {dimension['twonn']}; fit {fit_seconds:.0f} s",
         flush=True,
     )
+    args.lwgan_params = lsd_params
     results = deep_lsd_digits.run(X, y, args, "reproduce_papers", extra={"intrinsic_dimension": dimension})
     print(f"whole script {time.perf_counter() - start:.0f} s")
     return results
