@@ -52,7 +52,6 @@ class RandomShift:
         n, s = x.shape[0], self.max_shift
         if n == 0 or s == 0:
             return x
-        c, h, w = self.image_shape
         shifts = torch.randint(-s, s + 1, (2, n), generator=self.generator, device=x.device)
         return self.translate(x, shifts[0], shifts[1])
 
