@@ -14,7 +14,8 @@ convolutional networks that ``image_shape=(28, 28)`` selects:
 Every LWGAN here trains with ``precision="bfloat16"`` and narrower convolutions than
 the default, ``conv_layers=(16, 32)`` and batches of 256, so that the whole script fits
 a 2-core CPU's half hour; ``--precision float32`` and the options below change that.
-The deep LSD parts also translate the training digits at random by up to 3 pixels
+Every LWGAN trains 8,000 warm-up steps (twice the digits' default; the denoising grid
+tries 500 to 8,000). The deep LSD parts also translate the training digits at random by up to 3 pixels
 (``augment_shift=3``; ``--augment-shift 0`` switches it off): with 4,000 training
 digits the encoder otherwise overfits (training accuracy 1.0, held-out 0.96). The
 intrinsic-dimension part never does, since translations add directions of variation.
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.set_defaults(
         out=RESULTS,
         test_size=0.2,
-        denoise_warmups=[500, 1000, 4000],
+        n_warmup=8000,
+        denoise_warmups=[500, 1000, 4000, 8000],
         kpca_gammas=[5e-4, 1e-3, 2e-3, 5e-3, 1e-2],
         image_shape=(28, 28),
         figure_prefix="mnist_",
