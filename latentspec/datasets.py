@@ -457,11 +457,12 @@ def _data_home(data_home: str | os.PathLike[str] | None) -> str:
 
 
 def _read_idx(path: str, magic: int) -> np.ndarray:
-    """Read one gzip-compressed IDX file of unsigned bytes, checking its header against its size.
+    """Read one cached gzip-compressed IDX file of unsigned bytes, checking its header and checksum.
 
     The header is the big-endian 32-bit ``magic`` number followed by one big-endian
     32-bit size per dimension (the last byte of ``magic``); the data are the
-    product of the sizes in unsigned bytes, exactly.
+    product of the sizes in unsigned bytes, exactly. A well-formed file must still
+    have the MD5 it was downloaded with.
     """
 
     def malformed(reason: str) -> ValueError:
@@ -469,9 +470,10 @@ def _read_idx(path: str, magic: int) -> np.ndarray:
             f"{path} is not a valid MNIST IDX file: {reason}. Delete it to download it again."
         )
 
+    with open(path, "rb") as file:
+        compressed = file.read()
     try:
-        with gzip.open(path, "rb") as file:
-            content = file.read()
+        content = gzip.decompress(compressed)
     except (OSError, EOFError) as error:  # not gzip, or cut short
         raise malformed(f"cannot decompress it ({error})") from error
     if len(content) < 4:
@@ -489,26 +491,14 @@ def _read_idx(path: str, magic: int) -> np.ndarray:
         raise malformed(
             f"the header gives shape {shape}, that is {expected} bytes in all, but the file has {len(content)}"
         )
-    return np.frombuffer(content, dtype=np.uint8, offset=header_bytes).reshape(shape)
-
-
-def _md5_of(path: str) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as file:
-        while chunk := file.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _check_cached(path: str) -> None:
-    """A cached MNIST file must still have the checksum it was downloaded with."""
-    name = os.path.basename(path)
-    found = _md5_of(path)
-    if found != _MNIST_MD5[name]:
+    expected_md5 = _MNIST_MD5[os.path.basename(path)]
+    found = hashlib.md5(compressed, usedforsecurity=False).hexdigest()
+    if found != expected_md5:
         raise ValueError(
-            f"the cached MNIST file {path} has MD5 {found}, expected {_MNIST_MD5[name]}: it changed after "
+            f"the cached MNIST file {path} has MD5 {found}, expected {expected_md5}: it changed after "
             "it was downloaded. Delete it to download it again."
         )
+    return np.frombuffer(content, dtype=np.uint8, offset=header_bytes).reshape(shape)
 
 
 def _download(url: str, path: str, md5: str) -> None:
@@ -637,8 +627,6 @@ def fetch_mnist(
     for images_name, labels_name in parts:
         part_images = _read_idx(os.path.join(folder, images_name), _IDX_IMAGES_MAGIC)
         part_labels = _read_idx(os.path.join(folder, labels_name), _IDX_LABELS_MAGIC)
-        for name in (images_name, labels_name):
-            _check_cached(os.path.join(folder, name))
         if len(part_images) != len(part_labels):
             raise ValueError(
                 f"{images_name} holds {len(part_images)} images but {labels_name} {len(part_labels)} labels"
