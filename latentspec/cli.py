@@ -26,7 +26,7 @@ import torch
 
 from .datasets import INTRINSIC_DIMENSIONS, make_dataset
 from .lwgan import LWGANEstimator
-from .report import _ranks_text, rank_uncertainty, run_demo
+from .report import format_ranks, rank_uncertainty, run_demo
 
 __all__ = ["main"]
 
@@ -120,7 +120,7 @@ def _estimate(args: argparse.Namespace) -> int:
     print(f"intrinsic dimension: {estimator.intrinsic_dim_}" + (f" (true: {known})" if known is not None else ""))
     print(f"uncertainty: score {uncertainty['score']:.4f} ± {uncertainty['std_error']:.4f} (std. error); "
           f"ranks within one paired std. error of the best (rank {uncertainty['best_rank']}): "
-          f"{_ranks_text(uncertainty['within_one_se'])}")
+          f"{format_ranks(uncertainty['within_one_se'])}")
     if saved:
         print(f"rank-score plot: {saved}")
     return 0

@@ -44,7 +44,7 @@ from .datasets import load_digits_scaled
 from .lwgan import LWGANEstimator
 from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
 
-__all__ = ["rank_uncertainty", "run_demo"]
+__all__ = ["format_ranks", "rank_uncertainty", "run_demo"]
 
 IMAGE_SHAPE = (8, 8)
 NOISE = 0.25
@@ -357,7 +357,7 @@ def run_demo(
     dimension_model, dimension = _estimate_dimension(X, params)
     u = dimension["uncertainty"]
     steps.say(f"    intrinsic dimension {u['estimate']} (best-scoring rank {u['best_rank']}; ranks within one "
-              f"paired std. error of it: {_ranks_text(u['within_one_se'])})")
+              f"paired std. error of it: {format_ranks(u['within_one_se'])})")
 
     steps.begin("2/5 quasi-eigenbasis: LWGANEstimator(label_weight=20) -> QuasiEigenBasis on 75 % of the digits")
     split = train_test_split(X, y, test_size=0.25, stratify=y, random_state=random_state)
@@ -401,8 +401,25 @@ def run_demo(
     return results
 
 
-def _ranks_text(ranks: list[int]) -> str:
-    """``[3, 4, 5]`` -> ``"3-5"``; ranks that are not consecutive are listed."""
+def format_ranks(ranks: list[int]) -> str:
+    """Write a list of ranks compactly: a consecutive run as ``"first-last"``, others listed.
+
+    Parameters
+    ----------
+    ranks : list of int
+        Ranks in increasing order, e.g. ``rank_uncertainty(model)["within_one_se"]``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_ranks([3, 4, 5])
+    '3-5'
+    >>> format_ranks([2, 4])
+    '2, 4'
+    """
     if len(ranks) > 1 and ranks == list(range(ranks[0], ranks[-1] + 1)):
         return f"{ranks[0]}-{ranks[-1]}"
     return ", ".join(str(r) for r in ranks)
@@ -438,7 +455,7 @@ def _html(r: dict[str, Any]) -> str:
     key_numbers = [
         ("intrinsic dimension (LWGAN, rank='auto')",
          f"{u['estimate']} (its score {u['score']:.3f} ± {u['std_error']:.3f}; best-scoring rank "
-         f"{u['best_rank']}; ranks within one paired std. error of it: {_ranks_text(u['within_one_se'])})"),
+         f"{u['best_rank']}; ranks within one paired std. error of it: {format_ranks(u['within_one_se'])})"),
         ("LSD label accuracy, held-out digits", f"{basis['accuracy']:.3f} ({basis['n_test']} digits)"),
         ("denoising MSE, LSD", f"{den['mse_lsd']:.4f} (k = {den['lsd_n_components']} coefficients)"),
         ("denoising MSE, PCA", f"{den['mse_pca']:.4f} ({den['pca_n_components']} components)"),
