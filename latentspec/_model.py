@@ -15,7 +15,7 @@ from torch import nn
 
 from ._conv import ConvConditioned, ConvGenerator
 from ._losses import gradient_norm_penalty, imq_mmd, reconstruction_error
-from ._networks import MLP, ConditionedMLP, one_hot_codes, rank_masks, thermometer_codes
+from ._networks import MLP, ConditionedMLP, HiddenDropout, one_hot_codes, rank_masks, thermometer_codes
 
 __all__ = ["LWGANModule", "RankLayout"]
 
@@ -111,6 +111,16 @@ class LWGANModule(nn.Module):
             self.encoder = ConvConditioned(image_shape, conv_layers, encoder_layers, latent_dim, latent_dim, activation)
             self.generator = ConvGenerator(latent_dim, generator_layers, image_shape, conv_layers, activation)
             self.critic = ConvConditioned(image_shape, conv_layers, critic_layers, 1, latent_dim, activation)
+
+    def set_dropout(self, rate: float, generator: torch.Generator | None = None) -> None:
+        """Drop hidden units of the encoder and generator at ``rate`` while training (0: off).
+
+        The critic is never dropped: its gradient penalty needs the function itself.
+        """
+        for network in (self.encoder, self.generator):
+            for sub in network.modules():
+                if isinstance(sub, HiddenDropout):
+                    sub.activate(rate, generator)
 
     # -- the three maps -------------------------------------------------------------
     def encode(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:

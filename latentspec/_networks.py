@@ -22,6 +22,7 @@ from ._linear import linear
 
 __all__ = [
     "ConditionedMLP",
+    "HiddenDropout",
     "MLP",
     "one_hot_codes",
     "rank_masks",
@@ -86,6 +87,49 @@ class _Activation(nn.Module):
         return self._in_place(x)
 
 
+class HiddenDropout(nn.Module):
+    """Dropout of hidden units during training, with masks from the fit's own generator.
+
+    The identity unless :meth:`activate` gave it a rate, the module is in training
+    mode and autograd records: ``transform``, ``inverse_transform``, ``sample`` and
+    ``score`` (all without autograd) never drop units. The masks come from the
+    generator given to :meth:`activate` (the fit's private one), so a fit stays
+    reproducible with ``random_state`` and leaves torch's global generator alone.
+    Holds no parameters or buffers, so state dicts and model files are unchanged.
+
+    Examples
+    --------
+    >>> import torch
+    >>> drop = HiddenDropout()
+    >>> x = torch.ones(2, 1000)
+    >>> bool(torch.equal(drop(x), x))  # no rate: the identity
+    True
+    >>> drop.activate(0.5, torch.Generator().manual_seed(0))
+    >>> y = drop(x)
+    >>> sorted(torch.unique(y).tolist())  # dropped units are 0, kept ones scaled by 1 / (1 - rate)
+    [0.0, 2.0]
+    >>> with torch.no_grad():
+    ...     bool(torch.equal(drop(x), x))
+    True
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.rate = 0.0
+        self.generator: torch.Generator | None = None
+
+    def activate(self, rate: float, generator: torch.Generator | None) -> None:
+        """Drop each unit with probability ``rate`` (0 turns it off), masks drawn from ``generator``."""
+        self.rate = float(rate)
+        self.generator = generator if rate else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.rate or not self.training or not torch.is_grad_enabled():
+            return x
+        keep = torch.rand(x.shape, generator=self.generator, device=x.device) >= self.rate
+        return x * keep.to(x.dtype) * (1.0 / (1.0 - self.rate))
+
+
 class MLP(nn.Module):
     """Plain multilayer perceptron (the generator, which sees the rank only through z)."""
 
@@ -95,10 +139,11 @@ class MLP(nn.Module):
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.out = nn.Linear(sizes[-1], out_features)
         self.act = _Activation(activation)
+        self.dropout = HiddenDropout()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.hidden:
-            x = self.act(linear(x, layer.weight, layer.bias))
+            x = self.dropout(self.act(linear(x, layer.weight, layer.bias)))
         return linear(x, self.out.weight, self.out.bias)
 
 
@@ -131,6 +176,7 @@ class ConditionedMLP(nn.Module):
             nn.Parameter(torch.empty(b, code_dim)) for b in sizes[1:]
         )
         self.act = _Activation(activation)
+        self.dropout = HiddenDropout()  # not in forward_with_input_gradient (the critic's, never dropped)
 
     def forward(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """Apply the network to rows ``x`` (shape ``(n, in_features)``) with rank code ``code``.
@@ -145,7 +191,7 @@ class ConditionedMLP(nn.Module):
         for i in range(len(self.layers)):
             x = self._affine(i, x, code)
             if i < last:
-                x = self.act(x)
+                x = self.dropout(self.act(x))
         return x.reshape(n, -1)
 
     @staticmethod

@@ -107,6 +107,9 @@ class Trainer:
         Mixed precision for the training passes.
     augment : callable or None
         Applied to every batch of training rows drawn (e.g. :class:`~latentspec._augment.RandomShift`).
+    dropout : float
+        Rate at which hidden units of the encoder and generator are dropped in the
+        training steps (masks from ``generator``); 0 turns it off.
     """
 
     def __init__(
@@ -123,9 +126,11 @@ class Trainer:
         label_weight: float = 0.0,
         autocast_dtype: torch.dtype | None = None,
         augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        dropout: float = 0.0,
     ):
         self.module = module
         self.augment = augment
+        self.dropout = dropout
         self.autocast_dtype = autocast_dtype
         self.data = data
         self.labels = labels if label_weight > 0 else None
@@ -433,6 +438,11 @@ class Trainer:
 
     def run(self, n_warmup: int, n_iter: int, n_critic: int, n_generator: int, n_critic_refit: int) -> None:
         """All three phases, each from its completed steps up to its target."""
-        self.warm_up(n_warmup, log_every=max(1, n_warmup // 100))
-        self.adversarial(n_iter, n_critic, n_generator, log_every=max(1, n_iter // 100))
-        self.refit_critic(n_critic_refit)
+        # Dropout lives only inside this call: a fitted (or interrupted) module never drops units.
+        self.module.set_dropout(self.dropout, self.noise)
+        try:
+            self.warm_up(n_warmup, log_every=max(1, n_warmup // 100))
+            self.adversarial(n_iter, n_critic, n_generator, log_every=max(1, n_iter // 100))
+            self.refit_critic(n_critic_refit)
+        finally:
+            self.module.set_dropout(0.0)

@@ -155,6 +155,17 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         generalise from few images, as for the label directions of Deep LSD
         (on the MNIST sample, ``augment_shift=3`` raised the LSD label accuracy
         from 0.956 to 0.976 at 4,000 warm-up steps; see ``docs/benchmarks.md``).
+    dropout : float, default=0.0
+        Share of the hidden units of the encoder and the generator dropped at
+        random in every training step (never the critic's, and never in
+        ``transform``, ``inverse_transform``, ``sample`` or ``score``); 0 turns
+        it off. It keeps an auto-encoder trained on few noisy samples from
+        fitting their noise, which helps denoising with
+        :class:`~latentspec.LatentSpectralDenoiser`: on 1,000 noisy 8 x 8
+        digits, ``dropout=0.2`` took the best denoising error from 1.52 to 1.15
+        times that of a tuned KernelPCA (``docs/benchmarks.md``). Where the data
+        already regularise the networks (translated images, ``augment_shift``),
+        it may only make them underfit.
     rank_sampling : {"per_sample", "per_iteration"}, default="per_sample"
         ``"per_sample"`` splits every batch evenly between the ranks, so every
         update trains every rank; ``"per_iteration"`` is the authors' scheme (one
@@ -250,6 +261,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         lambda_mmd: float = 1.0,
         label_weight: float = 0.0,
         augment_shift: int = 0,
+        dropout: float = 0.0,
         rank_sampling: str = "per_sample",
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
@@ -279,6 +291,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.lambda_mmd = lambda_mmd
         self.label_weight = label_weight
         self.augment_shift = augment_shift
+        self.dropout = dropout
         self.rank_sampling = rank_sampling
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
@@ -329,6 +342,9 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         check_non_negative("lambda_mmd", self.lambda_mmd)
         check_non_negative("label_weight", self.label_weight)
         check_int("augment_shift", self.augment_shift, minimum=0)
+        check_non_negative("dropout", self.dropout)
+        if not self.dropout < 1:
+            raise ValueError(f"dropout is the share of hidden units dropped, so it must be < 1, got {self.dropout!r}")
         if self.augment_shift and self.image_shape is None:
             raise ValueError(
                 f"augment_shift={self.augment_shift} translates images, so it needs image_shape, "
@@ -630,7 +646,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             self.module_, data, self._layouts(batch), noise,
             self.learning_rate, self.lambda_gp, self.lambda_mmd, lambda *args: on_log(*args),
             labels=labels, label_weight=float(self.label_weight), autocast_dtype=_PRECISIONS[self.precision],
-            augment=self._augmentation(data, noise),
+            augment=self._augmentation(data, noise), dropout=float(self.dropout),
         )
         if resume:
             trainer.restore(self._training_state, history=self.history_)

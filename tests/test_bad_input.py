@@ -224,6 +224,7 @@ LWGAN_PARAMS = {
     "architecture": ["cnn", None],
     "conv_layers": [(), (0,), "32"],
     "augment_shift": [-1, 1.5, "2", 1],  # 1: these rows are not images (no image_shape)
+    "dropout": [-0.1, 1.0, 1.5, float("nan"), "0.2", None],
 }
 
 
