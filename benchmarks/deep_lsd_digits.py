@@ -15,7 +15,7 @@ dimension and its class-conditional prior (``label_weight``):
    Gaussian noise of standard deviation 0.25 added to both, every model fitted
    on the noisy training set, error = mean squared error against the clean test
    digits. latentspec (``LWGANEstimator -> LatentSpectralDenoiser``, tuned over
-   ``n_warmup`` and every ``n_components`` 1..rank) against PCA
+   ``n_warmup``, ``dropout`` and every ``n_components`` 1..rank) against PCA
    (``n_components`` 1..64) and ``KernelPCA(kernel="rbf",
    fit_inverse_transform=True)`` (a grid over ``n_components``, ``gamma`` and
    ``alpha`` larger than latentspec's). Every grid is scored on the same test
@@ -173,14 +173,15 @@ def denoising(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[st
 
     start = time.perf_counter()
     models, latentspec_errors = {}, {}
-    for n_warmup in args.denoise_warmups:
-        model = lwgan(args).set_params(n_warmup=n_warmup).fit(X_train_noisy, y_train)
-        Z_train = model.transform(X_train_noisy)
-        models[n_warmup] = (model, Z_train)
-        for k in range(1, model.rank_ + 1):
-            denoiser = LatentSpectralDenoiser(n_components=k, random_state=args.random_state).fit(Z_train, y_train)
-            pipe = Pipeline([("lwgan", model), ("lsd", denoiser)])  # both fitted: the idiom of DESIGN.md
-            latentspec_errors[(n_warmup, k)] = error(pipe.inverse_transform(pipe.transform(X_test_noisy)))
+    for dropout in args.denoise_dropouts:
+        for n_warmup in args.denoise_warmups:
+            model = lwgan(args).set_params(n_warmup=n_warmup, dropout=dropout).fit(X_train_noisy, y_train)
+            Z_train = model.transform(X_train_noisy)
+            models[(dropout, n_warmup)] = (model, Z_train)
+            for k in range(1, model.rank_ + 1):
+                denoiser = LatentSpectralDenoiser(n_components=k, random_state=args.random_state).fit(Z_train, y_train)
+                pipe = Pipeline([("lwgan", model), ("lsd", denoiser)])  # both fitted: the idiom of DESIGN.md
+                latentspec_errors[(dropout, n_warmup, k)] = error(pipe.inverse_transform(pipe.transform(X_test_noisy)))
     latentspec_seconds = time.perf_counter() - start
 
     # PCA with k components projects onto the first k of the full fit's components.
@@ -199,8 +200,8 @@ def denoising(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[st
         "kernel_pca": min(kpca_errors.items(), key=lambda kv: kv[1]),
     }
     baseline = min(best["pca"][1], best["kernel_pca"][1])
-    warmup_best, k_best = best["latentspec"][0]
-    model, Z_train = models[warmup_best]
+    dropout_best, warmup_best, k_best = best["latentspec"][0]
+    model, Z_train = models[(dropout_best, warmup_best)]
     pca = PCA(n_components=best["pca"][0], random_state=0).fit(X_train_noisy)
     k, gamma, alpha = best["kernel_pca"][0]
     kpca = KernelPCA(
@@ -217,11 +218,13 @@ def denoising(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[st
         "grid_sizes": {"latentspec": len(latentspec_errors), "pca": len(pca_errors), "kernel_pca": len(kpca_errors)},
         "best_error": {name: value for name, (_, value) in best.items()},
         "best_setting": {
-            "latentspec_n_warmup_n_components": [warmup_best, k_best],
+            "latentspec_dropout_n_warmup_n_components": [dropout_best, warmup_best, k_best],
             "pca_n_components": best["pca"][0],
             "kernel_pca_n_components_gamma_alpha": list(best["kernel_pca"][0]),
         },
-        "latentspec_errors": {f"n_warmup={w}, n_components={k}": v for (w, k), v in latentspec_errors.items()},
+        "latentspec_errors": {
+            f"dropout={d}, n_warmup={w}, n_components={k}": v for (d, w, k), v in latentspec_errors.items()
+        },
         "ratio_latentspec_over_best_baseline": best["latentspec"][1] / baseline,
         "noisy_input_error": error(X_test_noisy),
         "latentspec_fit_seconds": latentspec_seconds,
@@ -311,8 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--label-weight", type=float, default=20.0)
     parser.add_argument("--n-warmup", type=int, default=4000)
     parser.add_argument(
-        "--denoise-warmups", type=int, nargs="+", default=[250, 500, 1000, 4000],
+        "--denoise-warmups", type=int, nargs="+", default=[250, 500, 1000, 4000, 8000],
         help="n_warmup values in latentspec's denoising grid (fewer steps overfit the noise less)",
+    )
+    parser.add_argument(
+        "--denoise-dropouts", type=float, nargs="+", default=[0.0, 0.2],
+        help="dropout values in latentspec's denoising grid (with every n_warmup)",
     )
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
