@@ -32,7 +32,7 @@ dimension and its class-conditional prior (``label_weight``):
 Writes ``benchmarks/results/deep_lsd_digits.json`` and three figures under
 ``docs/figures/`` (LSD spectra, denoising grid, rotation morphs).
 
-Run from the repository root (about 3 minutes on 2 CPU cores)::
+Run from the repository root (about 9 minutes on 2 CPU cores, most of it the denoising grid)::
 
     python benchmarks/deep_lsd_digits.py
 """
