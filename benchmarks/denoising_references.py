@@ -32,7 +32,7 @@ Every method is tuned on the test error, as in the benchmarks. The latentspec
 row is read from the result file of ``deep_lsd_digits.py`` (``--dataset digits``)
 or ``reproduce_papers.py`` (``--dataset mnist``) when it exists.
 
-Run from the repository root (about 2 minutes for the digits, 6 for MNIST, on 2 CPU cores)::
+Run from the repository root (about 1 minute for the digits, 2 for MNIST, on 2 CPU cores)::
 
     python benchmarks/denoising_references.py
     python benchmarks/denoising_references.py --dataset mnist
