@@ -173,3 +173,14 @@ def test_mmd_runs_in_float32_under_autocast():
     assert mixed.dtype == torch.float32
     torch.testing.assert_close(mixed, imq_mmd(a.bfloat16().float(), b.bfloat16().float(), 3))
     torch.testing.assert_close(mixed, expected, atol=2e-3, rtol=0.05)
+
+
+def test_import_without_torch_says_what_to_install():
+    """Guards the first thing a user without torch sees: a message naming torch and how to install it."""
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['torch'] = None; import latentspec"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "latentspec needs PyTorch" in result.stderr and "pip install torch" in result.stderr
