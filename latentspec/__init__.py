@@ -15,6 +15,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         "or the CUDA build for your GPU."
     ) from error
 
+from ._rank_range import RankRangeWarning
 from ._rank_selection import choose_rank
 from ._training import FitInterrupted, TrainingDiverged
 from ._version import __version__
@@ -29,6 +30,7 @@ __all__ = [
     "LatentSpectralDenoiser",
     "ModelFileError",
     "QuasiEigenBasis",
+    "RankRangeWarning",
     "TrainingDiverged",
     "__version__",
     "choose_rank",

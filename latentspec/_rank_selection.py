@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["choose_rank", "RANK_RULES"]
+__all__ = ["choose_rank", "rank_interval", "RANK_RULES"]
 
 RANK_RULES = ("authors", "one_se")
 
@@ -73,3 +73,34 @@ def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[st
         "std_error_diff": std_error_diff,
     }
     return chosen, summary
+
+
+def rank_interval(summary: dict[str, np.ndarray], chosen: int) -> tuple[int, int]:
+    """The ranks the scores cannot tell from the best, as ``(lowest, highest)``, widened to ``chosen``.
+
+    A rank is indistinguishable from the best one when its mean score is within one
+    paired standard error (``std_error_diff``) of the best mean.
+
+    Parameters
+    ----------
+    summary : dict of ndarray
+        The summary returned by :func:`choose_rank`.
+    chosen : int
+        The chosen rank, always inside the interval.
+
+    Returns
+    -------
+    tuple of (int, int)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[3.0, 1.0, 1.01, 1.3], [3.2, 1.1, 1.08, 1.4], [2.9, 0.9, 0.92, 1.2]])
+    >>> rank, summary = choose_rank(scores, "one_se")
+    >>> rank, rank_interval(summary, rank)
+    (2, (2, 3))
+    """
+    mean, ranks = np.asarray(summary["mean"]), np.asarray(summary["rank"])
+    best = int(np.argmin(mean))
+    within = ranks[mean - mean[best] <= np.asarray(summary["std_error_diff"])]
+    return int(min(within.min(), chosen)), int(max(within.max(), chosen))

@@ -28,7 +28,8 @@ from ._device import (
 from ._losses import CLASS_SEPARATION
 from ._model import LWGANModule, RankLayout
 from ._networks import initialise
-from ._rank_selection import RANK_RULES, choose_rank
+from ._rank_range import RankRangeWarning, default_latent_dim
+from ._rank_selection import RANK_RULES, choose_rank, rank_interval
 from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
 from ._validation import (
     check_int,
@@ -46,7 +47,8 @@ _ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
 _ARCHITECTURES = ("auto", "mlp", "conv")
 _PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}  # the autocast dtype of each
 _RANK_SAMPLING = ("per_sample", "per_iteration")
-_MAX_DEFAULT_LATENT_DIM = 16
+# latent_dim=None with a fixed rank: the networks' latent size (only ``rank`` is trained).
+_FIXED_RANK_LATENT_DIM = 16
 
 
 # Rows per pass of transform, inverse_transform and sample: memory beyond the output
@@ -83,7 +85,13 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     Parameters
     ----------
     latent_dim : int or None, default=None
-        Largest rank considered. ``None`` uses ``min(n_features, 16)``.
+        Largest rank considered. ``None`` follows the data: with ``rank="auto"``,
+        ``ceil(2 * d_nn) + 2`` ranks, where ``d_nn`` is a nearest-neighbour (TwoNN)
+        estimate of the intrinsic dimension computed in ``fit`` (under a second),
+        at most ``n_features``; with a fixed ``rank``,
+        ``min(n_features, max(16, rank))``. When the estimate is the largest rank
+        searched (and below ``n_features``), ``fit`` warns with a
+        :class:`~latentspec.RankRangeWarning`: the dimension may be higher.
     rank : "auto" or int, default="auto"
         ``"auto"`` estimates the rank; an int fixes it (and trains that rank only).
     image_shape : tuple of int or None, default=None
@@ -205,6 +213,10 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Latent dimension used by ``transform`` and ``sample``.
     intrinsic_dim_ : int or None
         The estimated intrinsic dimension when ``rank="auto"``, else None.
+    intrinsic_dim_interval_ : tuple of (int, int) or None
+        With ``rank="auto"``, the smallest and largest of the ranks that the data
+        cannot tell from the best one (mean score within one paired standard error
+        of the best rank's), widened to contain ``intrinsic_dim_``; else None.
     rank_scores_ : dict of ndarray
         ``rank``, ``mean`` (lower is better), ``std_error`` and
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
@@ -302,11 +314,15 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.warm_start = warm_start
 
     # ------------------------------------------------------------------ validation
-    def _check_params(self, n_features: int) -> int:
+    def _check_params(self, X: np.ndarray, resume: bool) -> int:
         """Check every parameter; return the latent dimension to build."""
-
-        if self.latent_dim is None:
-            latent_dim = min(n_features, _MAX_DEFAULT_LATENT_DIM)
+        n_features = X.shape[1]
+        if self.latent_dim is None and resume:
+            latent_dim = self.latent_dim_  # a warm start keeps the range of the first fit
+        elif self.latent_dim is None and self.rank == "auto":
+            latent_dim = default_latent_dim(X)
+        elif self.latent_dim is None:
+            latent_dim = min(n_features, max(_FIXED_RANK_LATENT_DIM, self.rank if isinstance(self.rank, int) else 0))
         else:
             check_int("latent_dim", self.latent_dim)
             latent_dim = int(self.latent_dim)
@@ -454,7 +470,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     def _fit(self, X, y) -> LWGANEstimator:
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
-        latent_dim = self._check_params(X.shape[1])
+        latent_dim = self._check_params(X, resume)
         min_samples = 2 * (latent_dim if self.rank == "auto" else 1)
         if X.shape[0] < min_samples:
             raise ValueError(
@@ -551,6 +567,15 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             summary["rank"] = np.array([rank])
         self.rank_, self.intrinsic_dim_ = rank, intrinsic_dim
         self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
+        self.intrinsic_dim_interval_ = None if intrinsic_dim is None else rank_interval(summary, intrinsic_dim)
+        if intrinsic_dim is not None and intrinsic_dim == self.latent_dim_ < self.n_features_in_:
+            warnings.warn(
+                f"the estimated intrinsic dimension {intrinsic_dim} is the largest rank searched "
+                f"(latent_dim_={self.latent_dim_}), so the true one may be higher; refit with a larger "
+                f"latent_dim (at most n_features={self.n_features_in_})",
+                RankRangeWarning,
+                stacklevel=4,
+            )
 
     def __sklearn_is_fitted__(self) -> bool:
         # A fit interrupted while scoring keeps its networks but has no rank yet.
@@ -651,7 +676,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         if resume:
             trainer.restore(self._training_state, history=self.history_)
         # Earlier results no longer describe the networks.
-        for name in ("rank_", "intrinsic_dim_", "rank_scores_"):
+        for name in ("rank_", "intrinsic_dim_", "intrinsic_dim_interval_", "rank_scores_"):
             self.__dict__.pop(name, None)
         total = self.n_warmup + self.n_iter + self.n_critic_refit
         progress = tqdm(

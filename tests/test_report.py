@@ -52,18 +52,18 @@ def test_index_references_every_figure_and_every_figure_is_a_png(demo):
 
 
 def test_samples_per_rank_figure_has_a_row_per_rank(demo):
-    """The figure's height grows with the rows: 16 ranks drawn, not one."""
+    """The figure's height grows with the rows: one row per rank searched (at least 10 on the digits)."""
     out, _, _, _, results = demo
     image = imread(out / "samples_per_rank.png")
-    assert results["intrinsic_dimension"]["latent_dim"] == 16
-    assert image.shape[0] > 1.2 * image.shape[1]  # 16 rows of 10 images: taller than wide
+    assert results["intrinsic_dimension"]["latent_dim"] >= 10
+    assert image.shape[0] > 1.2 * image.shape[1]  # a row of 10 images per rank: taller than wide
 
 
 def test_results_json_holds_the_key_numbers(demo):
     _, _, _, _, results = demo
     dim = results["intrinsic_dimension"]
-    assert dim["rank_scores"]["rank"] == list(range(1, 17))
-    assert 1 <= dim["intrinsic_dim"] <= 16
+    assert dim["rank_scores"]["rank"] == list(range(1, dim["latent_dim"] + 1))
+    assert 1 <= dim["intrinsic_dim"] <= dim["latent_dim"]
     u = dim["uncertainty"]
     assert u["estimate"] == dim["intrinsic_dim"]
     assert u["std_error"] == pytest.approx(dim["rank_scores"]["std_error"][dim["intrinsic_dim"] - 1])
