@@ -180,7 +180,7 @@ def denoising(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[st
             models[(dropout, n_warmup)] = (model, Z_train)
             for k in range(1, model.rank_ + 1):
                 denoiser = LatentSpectralDenoiser(n_components=k, random_state=args.random_state).fit(Z_train, y_train)
-                pipe = Pipeline([("lwgan", model), ("lsd", denoiser)])  # both fitted: the idiom of DESIGN.md
+                pipe = Pipeline([("lwgan", model), ("lsd", denoiser)])  # both fitted: the documented idiom
                 latentspec_errors[(dropout, n_warmup, k)] = error(pipe.inverse_transform(pipe.transform(X_test_noisy)))
     latentspec_seconds = time.perf_counter() - start
 

@@ -3,7 +3,7 @@
 What it measures
 ----------------
 The wall-clock cost of one steady-state *outer* training iteration of an LWGAN
-(METHODS.md section 1) for two implementations, run in the same process on the
+(Qiu, Gao and Wang; docs/lwgan.md) for two implementations, run in the same process on the
 same data, thread count and device:
 
 * ``baseline``: a plain PyTorch loop written in the straightforward style of the

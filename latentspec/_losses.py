@@ -1,4 +1,4 @@
-"""Loss terms of the LWGAN objective (METHODS.md section 1).
+"""Loss terms of the LWGAN objective (Qiu, Gao and Wang, arXiv:2409.18374; see docs/lwgan.md).
 
 Every function takes per-sample ranks, so a batch may mix ranks; the terms are then
 computed within each rank, as if each rank had its own batch.

@@ -2,7 +2,7 @@
 
 :class:`LWGANModule` holds the encoder ``Q(x, r)``, the generator ``G(z)`` and the
 critic ``D(x, r)`` and computes the critic loss, the encoder/generator loss and the
-per-rank score of METHODS.md section 1 for batches whose rows may carry different
+per-rank score of the LWGAN (docs/lwgan.md) for batches whose rows may carry different
 ranks. The estimator in :mod:`latentspec.lwgan` drives it.
 """
 

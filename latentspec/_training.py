@@ -8,7 +8,7 @@ within batches:
    critic, so no gradient penalty and no double backward: each step is cheap, and
    the networks reach a good reconstruction at every rank before the adversarial
    game starts.
-2. Adversarial: the LWGAN game of METHODS.md section 1 (``n_critic`` critic
+2. Adversarial: the LWGAN game of docs/lwgan.md (``n_critic`` critic
    updates, then ``n_generator`` encoder/generator updates per outer iteration).
    While the critic trains, the encoder and generator are frozen, so every
    reconstruction and generated sample of the critic phase comes from one

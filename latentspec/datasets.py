@@ -1,7 +1,7 @@
 """Data sets with a known intrinsic dimension, and real digit images.
 
 The first three are the toy manifolds of the LWGAN paper, generated as the authors
-generate them (METHODS.md section 1). The others add known dimensions the paper
+generate them (Qiu, Gao and Wang, arXiv:2409.18374). The others add known dimensions the paper
 does not cover. Every generator returns an array of shape ``(n_samples, n_features)``
 and takes ``n_samples``, ``noise`` (standard deviation of isotropic Gaussian noise
 added in the ambient space) and ``random_state``.

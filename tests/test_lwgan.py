@@ -327,7 +327,7 @@ def test_cross_val_score(s_curve, tiny_params):
 
 
 def test_set_output(s_curve, tiny_params):
-    """Guards DESIGN.md's promise that set_output works (output stays a NumPy array by default)."""
+    """Guards the promise that set_output works (output stays a NumPy array by default)."""
     est = LWGANEstimator(latent_dim=2, **tiny_params).set_output(transform="default")
     assert isinstance(est.fit(s_curve).transform(s_curve), np.ndarray)
 
