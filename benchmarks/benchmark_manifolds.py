@@ -94,8 +94,34 @@ def summarise(rows: list[dict], estimators: list[str]) -> dict[str, dict[str, fl
     return summary
 
 
+def markdown_tables(path: Path) -> str:
+    """The per-manifold and summary tables of a results file, as Markdown (for docs/benchmarks.md)."""
+    stored = json.loads(path.read_text())
+    lines = []
+    for n, result in stored["results"].items():
+        rows, summary = result["rows"], result["summary"]
+        names = list(rows[0]["estimates"])
+        lines += [f"n = {n}:", "", "| manifold | d | D | " + " | ".join(names) + " | LWGAN interval | fit (s) |"]
+        lines.append("|" + "---|" * (len(names) + 5))
+        for r in rows:
+            values = " | ".join(
+                f"**{v:g}**" if name == "LWGAN" and v == r["true"] else (f"{v:.0f}" if name == "LWGAN" else f"{v:.2f}")
+                for name, v in r["estimates"].items()
+            )
+            interval = f"{r['interval'][0]}-{r['interval'][1]}"
+            head = f"| {r['manifold']} | {r['true']} | {r['n_features']}"
+            lines.append(f"{head} | {values} | {interval} | {r['seconds']} |")
+        lines += ["", "| estimator | exact (d <= 16) | mean relative error (all) |", "|---|---|---|"]
+        for name in names:
+            s = summary[name]
+            lines.append(f"| {name} | {s['exact_small']}/{s['n_small']} | {s['mean_relative_error']:.3f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", type=Path, default=None, help="print a results file as Markdown tables, then stop")
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 2500])
     parser.add_argument("--manifolds", nargs="+", default=None, help="names to run (default: all 24)")
     parser.add_argument("--baselines", nargs="*", default=list(BASELINES), help="scikit-dimension estimators")
@@ -103,6 +129,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.table:
+        print(markdown_tables(args.table))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     name = "benchmark_manifolds" + (f"_noise{args.noise:g}" if args.noise else "")

@@ -108,3 +108,19 @@ def test_rank_interval_on_synthetic_scores():
     assert rank_interval(summary, rank) == (3, 3)
     # The chosen rank is always inside, even when another rule picked it outside the one-SE set.
     assert rank_interval(summary, 5) == (3, 5)
+
+
+def test_estimate_is_invariant_to_shift_and_scale(s_curve):
+    """Guards the data scaling: the same fit, up to float rounding, in other units and origin."""
+    params = {**TINY_PARAMS, "n_warmup": 30}
+    base = LWGANEstimator(**params).fit(s_curve)
+    moved = LWGANEstimator(**params).fit(250.0 * s_curve - 40.0)
+    assert moved.latent_dim_ == base.latent_dim_ and moved.intrinsic_dim_ == base.intrinsic_dim_
+    np.testing.assert_allclose(moved.rank_scores_["mean"], base.rank_scores_["mean"], rtol=1e-3, atol=1e-4)
+
+
+def test_range_is_invariant_to_rotation():
+    """Guards the first estimate inside fit: a rotated copy of the data searches the same ranks."""
+    X = _subspace(300, 3, 40)
+    Q, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((40, 40)))
+    assert LWGANEstimator(**TINY_PARAMS).fit(X @ Q).latent_dim_ == LWGANEstimator(**TINY_PARAMS).fit(X).latent_dim_
