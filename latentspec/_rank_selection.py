@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["choose_rank", "rank_interval", "RANK_RULES"]
+__all__ = ["choose_rank", "rank_interval", "ranks_within_one_se", "RANK_RULES"]
 
 RANK_RULES = ("authors", "one_se")
 
@@ -59,8 +59,7 @@ def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[st
     diff = scores - scores[:, [best]]
     std_error_diff = diff.std(axis=0, ddof=ddof) / np.sqrt(n_repeats)
     if rule == "one_se":
-        within = mean - mean[best] <= std_error_diff
-        chosen = int(ranks[within][0])
+        chosen = int(ranks[mean - mean[best] <= std_error_diff][0])
     elif rule == "authors":
         penalty = std_error[best] ** 0.8
         chosen = int(ranks[np.argmin(mean + penalty * ranks)])
@@ -100,7 +99,32 @@ def rank_interval(summary: dict[str, np.ndarray], chosen: int) -> tuple[int, int
     >>> rank, rank_interval(summary, rank)
     (2, (2, 3))
     """
-    mean, ranks = np.asarray(summary["mean"]), np.asarray(summary["rank"])
-    best = int(np.argmin(mean))
-    within = ranks[mean - mean[best] <= np.asarray(summary["std_error_diff"])]
+    within = ranks_within_one_se(summary)
     return int(min(within.min(), chosen)), int(max(within.max(), chosen))
+
+
+def ranks_within_one_se(summary: dict[str, np.ndarray]) -> np.ndarray:
+    """The ranks whose mean score is within one paired standard error of the best one.
+
+    Parameters
+    ----------
+    summary : dict of ndarray
+        ``rank``, ``mean`` and ``std_error_diff``, as returned by :func:`choose_rank`
+        (or held in ``LWGANEstimator.rank_scores_``).
+
+    Returns
+    -------
+    ndarray of int
+        Those ranks, in increasing order; the best rank is always among them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> summary = {"rank": np.array([1, 2, 3]), "mean": np.array([2.0, 1.0, 1.05]),
+    ...            "std_error_diff": np.array([0.1, 0.0, 0.1])}
+    >>> ranks_within_one_se(summary).tolist()
+    [2, 3]
+    """
+    mean, ranks = np.asarray(summary["mean"]), np.asarray(summary["rank"])
+    within = mean - mean.min() <= np.asarray(summary["std_error_diff"])
+    return ranks[within]

@@ -322,7 +322,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         elif self.latent_dim is None and self.rank == "auto":
             latent_dim = default_latent_dim(X)
         elif self.latent_dim is None:
-            latent_dim = min(n_features, max(_FIXED_RANK_LATENT_DIM, self.rank if isinstance(self.rank, int) else 0))
+            fixed = self.rank if isinstance(self.rank, numbers.Integral) else 0  # a bad rank is refused below
+            latent_dim = min(n_features, max(_FIXED_RANK_LATENT_DIM, fixed))
         else:
             check_int("latent_dim", self.latent_dim)
             latent_dim = int(self.latent_dim)

@@ -39,6 +39,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
+from ._rank_selection import ranks_within_one_se
 from ._version import __version__
 from .datasets import load_digits_scaled
 from .lwgan import LWGANEstimator
@@ -103,13 +104,12 @@ def rank_uncertainty(lwgan: LWGANEstimator) -> dict[str, Any]:
     estimate = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
     at = int(np.flatnonzero(ranks == estimate)[0])
     best = int(np.argmin(mean))
-    within = mean - mean[best] <= np.asarray(scores["std_error_diff"])
     return {
         "estimate": int(estimate),
         "score": float(mean[at]),
         "std_error": float(scores["std_error"][at]),
         "best_rank": int(ranks[best]),
-        "within_one_se": [int(r) for r in ranks[within]],
+        "within_one_se": [int(r) for r in ranks_within_one_se(scores)],
     }
 
 

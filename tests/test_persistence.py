@@ -56,8 +56,8 @@ def test_lwgan_round_trip_is_exact(fitted_auto, s_curve, tmp_path):
     Z = fitted_auto.transform(s_curve)
     np.testing.assert_array_equal(again.inverse_transform(Z), fitted_auto.inverse_transform(Z))
     assert again.get_params() == fitted_auto.get_params()
-    assert (again.rank_, again.intrinsic_dim_, again.n_steps_) == (
-        fitted_auto.rank_, fitted_auto.intrinsic_dim_, fitted_auto.n_steps_
+    assert (again.rank_, again.intrinsic_dim_, again.intrinsic_dim_interval_, again.n_steps_) == (
+        fitted_auto.rank_, fitted_auto.intrinsic_dim_, fitted_auto.intrinsic_dim_interval_, fitted_auto.n_steps_
     )
     for key, value in fitted_auto.rank_scores_.items():
         np.testing.assert_array_equal(again.rank_scores_[key], value, err_msg=key)

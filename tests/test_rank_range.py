@@ -63,6 +63,8 @@ def test_estimator_uses_the_data_driven_range():
     est = LWGANEstimator(**TINY_PARAMS).fit(X)
     assert est.latent_dim_ == default_latent_dim(X) < 30
     assert LWGANEstimator(rank=2, **TINY_PARAMS).fit(X).latent_dim_ == 16
+    # A fixed rank above 16 widens the networks, whether given as a Python or a NumPy integer.
+    assert LWGANEstimator(rank=np.int64(20), **TINY_PARAMS).fit(X).latent_dim_ == 20
 
 
 def test_estimate_at_the_top_of_the_range_warns():
