@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "plot_denoising_grid",
@@ -69,8 +70,9 @@ def plot_lsd_spectrum(basis: Any, z: np.ndarray, title: str | None = None) -> An
     >>> len(fig.axes)
     1
     """
+    check_is_fitted(basis)
     plt = _pyplot()
-    coefficients = basis.transform(np.asarray(z, dtype=float).reshape(1, -1))[0]
+    coefficients = np.asarray(basis.transform(np.asarray(z, dtype=float).reshape(1, -1)))[0]
     n_labels = len(basis.classes_)
     names = [str(c) for c in basis.classes_] + [f"b{i}" for i in range(n_labels, len(coefficients))]
     colours = ["tab:blue"] * n_labels + ["tab:gray"] * (len(coefficients) - n_labels)
@@ -213,6 +215,7 @@ def plot_rank_scores(lwgan: Any) -> Any:
     >>> len(fig.axes[0].lines[0].get_xdata())  # one point per rank
     3
     """
+    check_is_fitted(lwgan)
     plt = _pyplot()
     scores = lwgan.rank_scores_
     ranks, mean = np.asarray(scores["rank"]), np.asarray(scores["mean"])
@@ -277,6 +280,7 @@ def plot_samples_per_rank(
     >>> len(fig.axes)  # 3 ranks x 5 samples
     15
     """
+    check_is_fitted(lwgan)
     plt = _pyplot()
     shape = image_shape if image_shape is not None else lwgan.image_shape
     if shape is None:
@@ -324,6 +328,7 @@ def plot_training_history(lwgan: Any) -> Any:
     >>> [ax.get_title() for ax in fig.axes]
     ['critic_gap', 'gradient_penalty', 'reconstruction', 'mmd']
     """
+    check_is_fitted(lwgan, "history_")  # a fit interrupted while scoring has a history but no rank
     plt = _pyplot()
     history = lwgan.history_
     phases = np.asarray(history["phase"])

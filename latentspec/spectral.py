@@ -122,6 +122,13 @@ def _gram_schmidt(vectors: np.ndarray, n_required: int, classes: np.ndarray, hin
     return basis, n_from_vectors
 
 
+def _basis_coefficients(basis: BaseEstimator, Z: np.ndarray) -> np.ndarray:
+    """``basis.transform(Z)`` as an array, whatever output container the basis is set to."""
+    if isinstance(basis, QuasiEigenBasis):
+        return basis._coefficients(Z)
+    return np.asarray(basis.transform(Z))
+
+
 def _lsd_feature_names(estimator: BaseEstimator, input_features: Any) -> np.ndarray:
     check_is_fitted(estimator, "n_features_in_")
     _check_feature_names_in(estimator, input_features, generate_names=False)
@@ -372,7 +379,10 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
         means = [self.class_means_]
         for _ in range(1, self.n_rounds):
             draws = self.prior_scale * rng.standard_normal((self.n_draws, d))
-            labels = _label_indices(self._label_draws(draws), classes)
+            predicted = self._label_draws(draws)
+            labels = _label_indices(predicted, classes)
+            if not (labels >= 0).any():
+                raise ValueError(self._no_class_drawn_message(predicted))
             means.append(np.stack([draws[labels == k].mean(axis=0) for k in range(n_classes) if (labels == k).any()]))
 
         hint = ""
@@ -386,6 +396,24 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
         self.norm_ = math.sqrt(d) if self.norm is None else float(self.norm)
         self.components_ = units * self.norm_
         return self
+
+    def _no_class_drawn_message(self, predicted: np.ndarray) -> str:
+        """Why no prior draw got a label of ``classes_``, and what to do about it."""
+        shown = np.unique(predicted).tolist()[:10]
+        if self.labelling == "generator":
+            known = getattr(self.classifier, "classes_", None)
+            found = f"the classifier's classes {np.asarray(known).tolist()[:10]}" if known is not None else (
+                f"the classifier's predictions {shown}"
+            )
+            return (
+                f"{found} do not match the classes of y {self.classes_.tolist()[:10]}: none of the {self.n_draws} "
+                "prior draws was labelled with a class of y. Train the classifier on the same labels as y "
+                "(e.g. the same integers or the same strings)"
+            )
+        return (
+            f"the latent classifier labelled none of the {self.n_draws} prior draws with a class of y "
+            f"{self.classes_.tolist()[:10]} (it predicted {shown}); it must predict the labels it was fitted on"
+        )
 
     def _label_draws(self, draws: np.ndarray) -> np.ndarray:
         if self.labelling == "latent":
@@ -417,6 +445,10 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
             Column ``i`` is the coefficient on ``components_[i]``; the first
             ``len(classes_)`` columns are the label coefficients.
         """
+        return self._coefficients(Z)
+
+    def _coefficients(self, Z) -> np.ndarray:
+        """The spectral coefficients as an array, whatever ``set_output`` asks ``transform`` to return."""
         Z = self._validate(Z)
         return Z @ self.components_.T.astype(Z.dtype, copy=False)
 
@@ -463,7 +495,9 @@ class QuasiEigenBasis(SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEsti
 
     def _label_scores(self, Z) -> np.ndarray:
         check_is_fitted(self)
-        coefficients = self.transform(Z)[:, : len(self.classes_)]
+        if not isinstance(self.rule, str) or self.rule not in _RULES:  # set_params after fit
+            raise ValueError(f"rule must be one of {_RULES}, got {self.rule!r}")
+        coefficients = self._coefficients(Z)[:, : len(self.classes_)]
         return np.abs(coefficients) if self.rule == "absolute" else coefficients
 
     def predict(self, Z):
@@ -620,7 +654,7 @@ class LatentSpectralDenoiser(_BasisUser):
         self.basis = basis
         self.random_state = random_state
 
-    def _check_params(self, n_features: int, y: np.ndarray) -> None:
+    def _check_params(self, n_features: int, y: np.ndarray | None = None) -> None:
         check_int("n_components", self.n_components, 1)
         if self.n_components > n_features:
             raise ValueError(
@@ -657,9 +691,10 @@ class LatentSpectralDenoiser(_BasisUser):
             At most ``n_components`` non-zeros per row.
         """
         check_is_fitted(self)
+        self._check_params(self.n_features_in_)  # n_components may have changed since fit
         Z = validate_numeric(self, Z, dtype=_FLOAT_DTYPES, reset=False)
-        C = self.basis_.transform(Z)
-        k = self.n_components
+        C = _basis_coefficients(self.basis_, Z)
+        k = int(self.n_components)
         if k < C.shape[1]:
             keep = np.argpartition(-np.abs(C), k - 1, axis=1)[:, :k]
             kept = np.zeros_like(C)

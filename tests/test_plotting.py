@@ -90,3 +90,21 @@ def test_training_history_one_panel_per_term_every_logged_value(fitted_auto):
         values = np.asarray(fitted_auto.history_[term], dtype=float)
         plotted = np.concatenate([line.get_ydata() for line in ax.lines])
         np.testing.assert_allclose(np.sort(plotted), np.sort(values[np.isfinite(values)]))
+
+
+@pytest.mark.parametrize("name", ["plot_rank_scores", "plot_training_history", "plot_samples_per_rank"])
+def test_unfitted_estimator_raises_not_fitted_error(name):
+    """scikit-learn's NotFittedError, not an AttributeError, for a model that was never fitted."""
+    from sklearn.exceptions import NotFittedError
+
+    from latentspec import LWGANEstimator, plotting
+
+    with pytest.raises(NotFittedError, match="not fitted"):
+        getattr(plotting, name)(LWGANEstimator())
+
+
+def test_unfitted_basis_raises_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted"):
+        plot_lsd_spectrum(QuasiEigenBasis(), np.zeros(3))

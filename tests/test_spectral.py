@@ -492,3 +492,84 @@ def test_grid_search_over_n_components():
     assert search.best_score_ >= 0.9
     basis_search = GridSearchCV(QuasiEigenBasis(n_draws=200, random_state=0), {"n_rounds": [1, 3]}, cv=3).fit(Z, y)
     assert basis_search.best_score_ >= 0.9
+
+
+# ------------------------------------------------- output containers, set_params after fit
+@pytest.mark.parametrize("method", ["predict", "decision_function", "score"])
+def test_label_methods_work_whatever_the_output_container(method):
+    """set_output(transform="pandas") changes what transform returns, not predict, decision_function or score."""
+    Z, y = clusters()
+    basis = QuasiEigenBasis(**FAST, random_state=0).fit(Z, y)
+    args = (Z, y) if method == "score" else (Z,)
+    expected = getattr(basis, method)(*args)
+    basis.set_output(transform="pandas")
+    got = getattr(basis, method)(*args)
+    assert isinstance(got, type(expected))
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_grid_search_over_a_pandas_output_pipeline_scores_every_candidate():
+    """A pipeline set to pandas output still gets a finite held-out score for every candidate (no NaN)."""
+    Z, y = clusters(n_per_class=30)
+    pipe = make_pipeline(StandardScaler(with_mean=False), QuasiEigenBasis(**FAST, random_state=0))
+    pipe.set_output(transform="pandas")
+    search = GridSearchCV(pipe, {"quasieigenbasis__rule": ["signed", "absolute"]}, cv=3, error_score="raise")
+    search.fit(Z, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_score_ > 0.9
+
+
+@pytest.mark.parametrize("how", ["set_config", "set_output"])
+def test_denoiser_under_pandas_output(how):
+    """Pandas output, set globally or on the denoiser: the same coefficients, as a DataFrame, and back."""
+    import pandas as pd
+    import sklearn
+
+    Z, y = clusters()
+    denoiser = LatentSpectralDenoiser(n_components=2, basis=QuasiEigenBasis(**FAST), random_state=0).fit(Z, y)
+    C = denoiser.transform(Z)
+    Z_back = denoiser.inverse_transform(C)
+    if how == "set_output":
+        denoiser.set_output(transform="pandas")
+    with sklearn.config_context(transform_output="pandas" if how == "set_config" else "default"):
+        C_frame = denoiser.transform(Z)
+        assert isinstance(C_frame, pd.DataFrame)
+        assert list(C_frame.columns) == [f"lsd{i}" for i in range(Z.shape[1])]
+        np.testing.assert_array_equal(C_frame.to_numpy(), C)
+        np.testing.assert_allclose(np.asarray(denoiser.inverse_transform(C_frame)), Z_back)
+        np.testing.assert_allclose(np.asarray(denoiser.inverse_transform(C)), Z_back)
+
+
+@pytest.mark.parametrize("value", [-1, 0, 2.5, 6, "all", None])
+def test_denoiser_checks_n_components_when_it_transforms(value):
+    """n_components changed after fit is checked by transform (no silent 4 of 5, zeros or numpy's error)."""
+    Z, y = clusters(dim=5)
+    denoiser = LatentSpectralDenoiser(n_components=2, basis=QuasiEigenBasis(**FAST), random_state=0).fit(Z, y)
+    denoiser.set_params(n_components=value)
+    with pytest.raises(ValueError, match="n_components"):
+        denoiser.transform(Z)
+    denoiser.set_params(n_components=5)  # the latent dimension: everything kept, Z comes back
+    np.testing.assert_allclose(denoiser.inverse_transform(denoiser.transform(Z)), Z)
+
+
+@pytest.mark.parametrize("method", ["predict", "decision_function", "score"])
+def test_rule_changed_after_fit_is_checked_when_used(method):
+    """rule is read by predict, decision_function and score, so they check it; a valid change takes effect."""
+    Z, y = clusters()
+    basis = QuasiEigenBasis(**FAST, random_state=0).fit(Z, y)
+    args = (Z, y) if method == "score" else (Z,)
+    basis.set_params(rule="max")
+    with pytest.raises(ValueError, match="rule must be one of"):
+        getattr(basis, method)(*args)
+    basis.set_params(rule="absolute")
+    if method == "decision_function":
+        np.testing.assert_allclose(basis.decision_function(Z), np.abs(basis.transform(Z)[:, :3]))
+
+
+def test_generator_labelling_with_a_classifier_of_other_labels_says_so():
+    """A classifier trained on other labels than y (strings for integer classes) gets a clear error."""
+    Z, y = clusters()
+    classifier = KNeighborsClassifier(n_neighbors=1).fit(Z, np.array(["zero", "one", "two"])[y])
+    basis = QuasiEigenBasis(**FAST, labelling="generator", generator=lambda codes: codes, classifier=classifier)
+    with pytest.raises(ValueError, match=r"classifier's classes .*'one'.* do not match the classes of y .*0, 1, 2"):
+        basis.fit(Z, y)
