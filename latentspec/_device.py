@@ -26,8 +26,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
     Raises
     ------
     ValueError
-        If the string names no device PyTorch knows, or a CUDA device is asked
-        for on a machine without one.
+        If the string names no device PyTorch knows, or a CUDA, MPS (or other
+        accelerator) device is asked for on a machine without one.
     """
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -40,7 +40,27 @@ def resolve_device(device: str | torch.device) -> torch.device:
             f"device={device!r} asks for CUDA, but PyTorch sees no CUDA device here; "
             "use device='auto' or 'cpu'"
         )
+    if resolved.type != "cpu" and not _backend_available(resolved.type):
+        name = resolved.type.upper()
+        raise ValueError(
+            f"device={device!r} asks for {name}, but PyTorch sees no {name} device here; "
+            "use device='auto' or 'cpu'"
+        )
     return resolved
+
+
+def _backend_available(kind: str) -> bool:
+    """Whether PyTorch can run on devices of type ``kind`` here (True where it cannot tell)."""
+    backend = getattr(torch.backends, kind, None)  # e.g. torch.backends.mps
+    if backend is None or not hasattr(backend, "is_available"):
+        backend = getattr(torch, kind, None)  # e.g. torch.xpu
+    is_available = getattr(backend, "is_available", None)
+    if not callable(is_available):
+        return True
+    try:
+        return bool(is_available())
+    except Exception:  # noqa: BLE001 - a backend that cannot even tell is not available
+        return False
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:

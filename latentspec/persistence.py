@@ -119,7 +119,11 @@ class _Encoder:
         if parameter:
             # A parameter such as a user's own classifier: it cannot be stored safely.
             return {"__unsaved__": repr(value)[:300]}
-        raise TypeError(f"cannot store {key} of type {type(value).__name__} in a model file")
+        raise TypeError(
+            f"cannot store {key} of type {type(value).__name__} in a model file, which holds only "
+            f"{sorted(self.classes)} and plain values; use pickle or joblib for other objects (they store any "
+            "estimator, but loading them runs code from the file: load only files you trust)"
+        )
 
     def ndarray(self, value: np.ndarray, key: str) -> Any:
         if value.dtype.kind in "biuf":
@@ -225,7 +229,11 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     ------
     TypeError
         If the estimator (or a fitted attribute of it) is of a kind a model
-        file cannot hold.
+        file cannot hold; pickle or joblib store those.
+    IsADirectoryError
+        If ``path`` is a directory.
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
 
     Examples
     --------
@@ -233,6 +241,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     """
     from safetensors.numpy import save as save_arrays
 
+    path = _writable_path(path)
     encoder = _Encoder()
     if not encoder.savable(estimator):
         raise TypeError(
@@ -250,10 +259,26 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
         "sha256": _digest(header_json, encoder.arrays),
     }
     data = save_arrays(encoder.arrays, metadata=metadata)
-    path = Path(path)
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(data)
     os.replace(partial, path)
+
+
+def _writable_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, or an error naming the problem when a file cannot be written there."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"cannot save to {str(path)!r}: it is a directory; give a file path such as "
+            f"{str(path / 'model.safetensors')!r}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"cannot save to {str(path)!r}: the folder {str(folder)!r} does not exist; create it first, "
+            f"e.g. pathlib.Path({str(folder)!r}).mkdir(parents=True)"
+        )
+    return path
 
 
 def _read_metadata(data: bytes, path: Path) -> dict[str, str]:

@@ -4,6 +4,7 @@ import json
 import os
 import pickle
 import struct
+import warnings
 
 import numpy as np
 import pytest
@@ -324,3 +325,36 @@ def test_cuda_fit_interrupted_continues_on_the_gpu(s_curve, tiny_params, monkeyp
     monkeypatch.setattr(_training, "reconstruction_error", original)
     est.set_params(warm_start=True).fit(s_curve)
     np.testing.assert_array_equal(est.transform(s_curve), reference.transform(s_curve))
+
+
+def test_save_to_a_folder_or_into_a_missing_folder_says_so(labelled_codes, tmp_path):
+    """A directory as the path, or a path whose folder does not exist: errors that name the problem."""
+    basis = fitted_spectral(*labelled_codes)[0]
+    with pytest.raises(IsADirectoryError, match=r"is a directory.*file path"):
+        save(basis, tmp_path)
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        basis.save(".")
+    with pytest.raises(FileNotFoundError, match=r"folder .*nodir.* does not exist.*create it"):
+        save(basis, tmp_path / "nodir" / "m.safetensors")
+    assert list(tmp_path.iterdir()) == []  # no .partial file left behind
+
+
+def test_pipeline_with_a_foreign_step_points_to_pickle(tmp_path):
+    """The refusal of a Pipeline step names the step and, like the top-level refusal, pickle and joblib."""
+    pipe = make_pipeline(StandardScaler(), QuasiEigenBasis())
+    with pytest.raises(TypeError, match=r"StandardScaler.*use pickle or joblib"):
+        save(pipe, tmp_path / "x.safetensors")
+
+
+def test_warm_start_after_load_warns_that_training_starts_afresh(fitted_rank2, s_curve, tmp_path):
+    """A model file holds no training state: warm_start=True after load says the fit starts from scratch."""
+    path = tmp_path / "model.safetensors"
+    fitted_rank2.save(path)
+    again = load(path).set_params(warm_start=True)
+    with pytest.warns(UserWarning, match=r"no training state to continue.*from scratch.*pickle"):
+        again.fit(s_curve)
+    assert again.n_steps_ == fitted_rank2.n_steps_  # trained the full schedule again
+    pickled = pickle.loads(pickle.dumps(fitted_rank2)).set_params(warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pickled.fit(s_curve)  # pickle keeps the state: a silent continuation
