@@ -30,6 +30,7 @@ from ._model import LWGANModule, RankLayout
 from ._networks import initialise
 from ._rank_range import RankRangeWarning, default_latent_dim
 from ._rank_selection import RANK_RULES, choose_rank, rank_interval
+from ._threads import default_n_threads, torch_threads, with_torch_threads
 from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
 from ._validation import (
     check_int,
@@ -56,6 +57,10 @@ _FIXED_RANK_LATENT_DIM = 16
 _CHUNK_ROWS = 65_536
 # Inputs beyond this many training spreads would overflow the float32 networks.
 _FLOAT32_LIMIT = 1e30
+# Rows per pass of the networks in transform, inverse_transform and sample, the last
+# block padded: float32 products of different row counts take different kernels, so
+# with one block size a row's result does not depend on the rows it comes with.
+_BLOCK_ROWS = 256
 
 
 def _check_finite_output(values: torch.Tensor, source: str, what: str) -> None:
@@ -65,6 +70,18 @@ def _check_finite_output(values: torch.Tensor, source: str, what: str) -> None:
             f"the networks gave non-finite {what}: {source} is too far outside the range of the "
             "training data for float32 arithmetic"
         )
+
+
+def _blockwise(function: Any, inputs: torch.Tensor) -> torch.Tensor:
+    """``function(inputs)`` computed on blocks of exactly ``_BLOCK_ROWS`` rows, the last one padded with zeros."""
+    outputs = []
+    for start in range(0, inputs.shape[0], _BLOCK_ROWS):
+        block = inputs[start : start + _BLOCK_ROWS]
+        rows = block.shape[0]
+        if rows < _BLOCK_ROWS:
+            block = torch.cat([block, block.new_zeros(_BLOCK_ROWS - rows, *block.shape[1:])])
+        outputs.append(function(block)[:rows])
+    return torch.cat(outputs) if outputs else function(inputs)
 
 
 def _chunks(n: int) -> list[slice]:
@@ -186,6 +203,14 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Repeated evaluations (fresh batch and noise) behind every rank score.
     device : str or torch.device, default="auto"
         ``"auto"`` uses a CUDA GPU when there is one, else the CPU.
+    n_threads : int or None, default=None
+        torch CPU threads while this estimator trains or applies its networks
+        (``fit``, ``transform``, ``inverse_transform``, ``sample``, ``score``);
+        torch's own setting is put back after every call. ``None`` is the
+        library's policy: one thread for MLP networks on a CPU (each of their
+        products is too small to share, and on a CPU busy with other work more
+        threads made a fit many times slower), torch's own setting for
+        convolutional networks and on a GPU (see ``docs/lwgan.md``).
     precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the training passes. ``"bfloat16"`` trains with mixed
         precision (``torch.autocast``: matrix products in bfloat16, weights,
@@ -278,6 +303,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
         device: str | torch.device = "auto",
+        n_threads: int | None = None,
         precision: str = "float32",
         random_state: Any = None,
         verbose: int = 0,
@@ -308,6 +334,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
         self.device = device
+        self.n_threads = n_threads
         self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
@@ -373,6 +400,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             raise ValueError(f"precision must be one of {tuple(_PRECISIONS)}, got {self.precision!r}")
         if self.rank_rule not in RANK_RULES:
             raise ValueError(f"rank_rule must be one of {RANK_RULES}, got {self.rank_rule!r}")
+        if self.n_threads is not None:
+            check_int("n_threads", self.n_threads)
         if not isinstance(self.verbose, numbers.Integral):
             raise ValueError(f"verbose must be an integer, got {self.verbose!r}")
         if not isinstance(self.warm_start, (bool, np.bool_)):
@@ -458,7 +487,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         """
         before = dict(self.__dict__)
         try:
-            return self._fit(X, y)
+            with torch_threads(self._thread_count(fitting=True)):
+                return self._fit(X, y)
         except TrainingInterrupted:
             raise  # the estimator keeps the state the warning describes
         except BaseException:
@@ -472,6 +502,14 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
         latent_dim = self._check_params(X, resume)
+        if self.warm_start and not resume and hasattr(self, "module_"):
+            warnings.warn(
+                "warm_start=True, but this estimator holds no training state to continue (a model file stores the "
+                "fitted networks, not the optimiser state and random stream that a pickle keeps), so fit trains "
+                "from scratch; unpickle a pickled model to continue its training",
+                UserWarning,
+                stacklevel=3,
+            )
         min_samples = 2 * (latent_dim if self.rank == "auto" else 1)
         if X.shape[0] < min_samples:
             raise ValueError(
@@ -499,6 +537,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
             self.module_.to(self.device_)
             self._architecture = self._architecture_params()
+        self._fit_dtype = X.dtype.name  # sample() returns it, as transform keeps the dtype it gets
         data = self._to_tensor(X)
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
@@ -577,6 +616,22 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
                 RankRangeWarning,
                 stacklevel=4,
             )
+
+    def _thread_count(self, fitting: bool = False) -> int | None:
+        """torch threads for this call: ``n_threads``, or the library's policy for None (None: leave torch's)."""
+        if self.n_threads is not None:
+            return check_int("n_threads", self.n_threads)
+        if fitting:
+            try:
+                device = resolve_device(self.device)
+            except ValueError:
+                return None  # fit reports the bad device
+            convolutional = self.image_shape is not None and self.architecture != "mlp"
+        else:  # the fitted networks, whatever the parameters say now
+            device = getattr(self, "device_", None)
+            built = getattr(self, "_architecture", None) or {}
+            convolutional = built.get("image_shape") is not None and built.get("architecture") != "mlp"
+        return default_n_threads(convolutional, device if isinstance(device, torch.device) else None)
 
     def __sklearn_is_fitted__(self) -> bool:
         # A fit interrupted while scoring keeps its networks but has no rank yet.
@@ -748,6 +803,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         """The codes of rank ``rank_``, shared by every row (so it fits any number of rows)."""
         return RankLayout.blocks([self.rank_], 1, self.latent_dim_, self.device_)
 
+    @with_torch_threads
     def transform(self, X):
         """Encode ``X`` into latent codes at the chosen rank.
 
@@ -765,11 +821,12 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         layout = self._rank_layout()
         with torch.no_grad():
             for rows in _chunks(X.shape[0]):
-                codes = self.module_.encode(self._to_tensor(X[rows]), layout)[:, : self.rank_]
+                codes = _blockwise(lambda t: self.module_.encode(t, layout), self._to_tensor(X[rows]))[:, : self.rank_]
                 _check_finite_output(codes, "X", "latent codes")
                 Z[rows] = codes.cpu().numpy()
         return Z
 
+    @with_torch_threads
     def inverse_transform(self, Z):
         """Decode latent codes back to data space with the generator.
 
@@ -794,18 +851,20 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         with torch.no_grad():
             for rows in _chunks(len(Z)):
                 z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
-                z[:, : Z.shape[1]] = torch.as_tensor(Z[rows], dtype=torch.float32, device=self.device_)
+                # A copy: torch warns about read-only arrays (pandas 3 hands those out) that it would share.
+                z[:, : Z.shape[1]] = torch.as_tensor(np.array(Z[rows], dtype=np.float32), device=self.device_)
                 if z.abs().max() > _FLOAT32_LIMIT:
                     raise ValueError(
                         f"Z has values too large for the float32 generator (largest |z| {z.abs().max():.3g})"
                     )
-                decoded = self.module_.generate(z)
+                decoded = _blockwise(self.module_.generate, z)
                 _check_finite_output(decoded, "Z", "reconstructions")
                 X[rows] = decoded.cpu().numpy()
         X *= self.scale_
         X += self.center_
         return X
 
+    @with_torch_threads
     def sample(self, n_samples: int = 1, random_state: Any = None, rank: int | None = None) -> np.ndarray:
         """Draw new samples: ``G(z)`` with ``z`` drawn from the prior at the chosen rank.
 
@@ -848,8 +907,9 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             classes = rng.choice(len(self.classes_), size=n_samples, p=self.class_weights_)
             inside = classes < rank  # a component whose axis lies beyond ``rank`` is projected to 0 there
             z[np.flatnonzero(inside), classes[inside]] += CLASS_SEPARATION
-        return self._decode(z)
+        return self._decode(z).astype(getattr(self, "_fit_dtype", "float64"), copy=False)
 
+    @with_torch_threads
     def score(self, X, y=None) -> float:
         """Negative LWGAN score of the chosen rank on ``X`` (higher is better).
 
@@ -869,6 +929,10 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         score : float
         """
         check_is_fitted(self)
+        # The parameters scoring reads, which may have changed since fit (set_params).
+        check_int("n_score_repeats", self.n_score_repeats)
+        check_int("batch_size", self.batch_size, minimum=2)
+        check_non_negative("lambda_mmd", self.lambda_mmd)
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
         scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), make_generator(0, self.device_))
         return -float(scores.mean())

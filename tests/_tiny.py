@@ -28,4 +28,6 @@ TINY_PARAMS = {name: value for name, value in _TINY.items() if name in LWGANEsti
 
 def is_cost_parameter(name: str) -> bool:
     """Whether a parameter sets how much work a fit does (counts, widths, batch size)."""
+    if name == "n_threads":  # how many threads share the work, not how much work there is
+        return False
     return name.startswith("n_") or name.endswith("_layers") or name == "batch_size"

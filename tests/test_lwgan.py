@@ -574,3 +574,59 @@ def test_transform_and_decode_work_in_chunks(fitted_rank2, s_curve, monkeypatch)
     np.testing.assert_allclose(fitted_rank2.transform(s_curve), whole_Z, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(fitted_rank2.inverse_transform(whole_Z), whole_X, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(fitted_rank2.sample(50, random_state=0), whole_samples, rtol=1e-6, atol=1e-6)
+
+
+# ----------------------------------------------------------- issue-driven checks
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
+def test_mps_without_mps_raises_a_clear_error(s_curve, tiny_params):
+    """device='mps' where PyTorch has no MPS backend: a ValueError like CUDA's, not torch's generator error."""
+    with pytest.raises(ValueError, match=r"device='mps' asks for MPS.*sees no MPS device.*'auto' or 'cpu'"):
+        LWGANEstimator(device="mps", **tiny_params).fit(s_curve)
+
+
+def test_sample_keeps_the_fitted_dtype(s_curve, tiny_params, tmp_path):
+    """A model fitted on float32 samples float32, as transform and inverse_transform keep float32."""
+    est = LWGANEstimator(latent_dim=3, rank=2, **tiny_params).fit(s_curve.astype(np.float32))
+    assert est.sample(3, random_state=0).dtype == np.float32
+    assert pickle.loads(pickle.dumps(est)).sample(2).dtype == np.float32
+    est.save(tmp_path / "m.safetensors")
+    assert latentspec.load(tmp_path / "m.safetensors").sample(2).dtype == np.float32
+    assert LWGANEstimator(latent_dim=3, rank=2, **tiny_params).fit(s_curve).sample(2).dtype == np.float64
+
+
+def test_read_only_codes_give_no_torch_warning(fitted_rank2):
+    """Read-only arrays (pandas 3 hands them out) go in without torch's 'not writable' UserWarning.
+
+    torch prints that warning once per process unless told to warn always, as here.
+    """
+    before = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        X = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+        X.setflags(write=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            Z = fitted_rank2.transform(X)
+            Z.setflags(write=False)
+            X_back = fitted_rank2.inverse_transform(Z)
+            fitted_rank2.score(X)
+    finally:
+        torch.set_warn_always(before)
+    np.testing.assert_array_equal(X_back, fitted_rank2.inverse_transform(Z.copy()))
+
+
+def test_results_do_not_depend_on_how_rows_are_batched_at_default_widths(s_curve):
+    """With the default 128-unit layers (not only tiny ones), one row at a time gives the same bits as all rows.
+
+    float32 products of different batch sizes take different kernels; the networks always see blocks of one size.
+    """
+    from sklearn.utils.estimator_checks import check_methods_subset_invariance
+
+    est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=2, random_state=0).fit(s_curve)
+    Z = est.transform(s_curve)
+    np.testing.assert_array_equal(np.vstack([est.transform(s_curve[i : i + 1]) for i in range(40)]), Z[:40])
+    np.testing.assert_array_equal(est.transform(s_curve[::-1])[::-1], Z)
+    X_back = est.inverse_transform(Z)
+    np.testing.assert_array_equal(np.vstack([est.inverse_transform(Z[i : i + 1]) for i in range(40)]), X_back[:40])
+    check_methods_subset_invariance("LWGANEstimator", LWGANEstimator(n_warmup=20, n_critic_refit=2,
+                                                                     n_score_repeats=2, random_state=0))
