@@ -50,6 +50,7 @@ def check_numeric(X: Any, name: str = "X") -> None:
     """
     dtypes = getattr(X, "dtypes", None)  # a DataFrame: one dtype per column
     if dtypes is not None and hasattr(dtypes, "__iter__"):
+        _check_columns(X, name)
         kinds = [getattr(dtype, "kind", "O") for dtype in dtypes]
     elif hasattr(X, "dtype"):
         kinds = [getattr(X.dtype, "kind", "O")]
@@ -63,6 +64,39 @@ def check_numeric(X: Any, name: str = "X") -> None:
         raise ValueError(
             f"{name} holds {' and '.join(found)}, not numbers; latentspec needs numeric data "
             f"(convert it first, e.g. {name}.astype(float) for numbers stored as text)"
+        )
+
+
+def _text_column(column: Any) -> str | None:
+    """What is not numeric about a DataFrame column (``"strings"``, ``"categories ..."``), or None."""
+    dtype = column.dtype
+    kind = getattr(dtype, "kind", "O")
+    if kind in _NON_NUMERIC_KINDS:
+        return _NON_NUMERIC_KINDS[kind]
+    if str(dtype) == "category":
+        categories = getattr(dtype, "categories", None)
+        if categories is not None and getattr(categories.dtype, "kind", "O") in "OUS":
+            return f"categories {list(categories[:5])}"
+        return None  # numeric categories convert to their values
+    if kind == "O" and any(isinstance(value, (str, bytes)) for value in column.tolist()):
+        return "strings"  # pandas' string dtypes and object columns of text
+    return None
+
+
+def _check_columns(X: Any, name: str) -> None:
+    """Raise ValueError naming the DataFrame columns that hold text or non-numeric categories."""
+    try:
+        columns = list(X.items())
+    except (AttributeError, TypeError):  # not a pandas-like frame
+        return
+    found = [(label, what) for label, column in columns if (what := _text_column(column)) is not None]
+    if found:
+        listed = "; ".join(f"column {label!r} holds {what}" for label, what in found[:5])
+        more = f" (and {len(found) - 5} more columns)" if len(found) > 5 else ""
+        raise ValueError(
+            f"{name} is not all numbers: {listed}{more}. latentspec needs numeric features: drop those columns or "
+            "encode them first (e.g. sklearn.preprocessing.OneHotEncoder in a ColumnTransformer), or convert "
+            "numbers stored as text with astype(float)"
         )
 
 

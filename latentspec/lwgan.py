@@ -852,7 +852,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             for rows in _chunks(len(Z)):
                 z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
                 # A copy: torch warns about read-only arrays (pandas 3 hands those out) that it would share.
-                z[:, : Z.shape[1]] = torch.as_tensor(np.array(Z[rows], dtype=np.float32), device=self.device_)
+                z[:, : Z.shape[1]] = torch.as_tensor(np.array(Z[rows]), dtype=torch.float32, device=self.device_)
                 if z.abs().max() > _FLOAT32_LIMIT:
                     raise ValueError(
                         f"Z has values too large for the float32 generator (largest |z| {z.abs().max():.3g})"

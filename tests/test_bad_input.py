@@ -3,9 +3,16 @@
 For every estimator, hypothesis draws at least 200 calls, each with one thing
 wrong: the data (NaN or inf, wrong feature count, 1-D, 3-D, empty, text, dates,
 complex numbers, ragged rows, sparse matrices, too few rows), the labels (missing,
-one class, wrong length, NaN, continuous, 2-D) or a parameter. A call that
-succeeds (a silent success) or raises any other exception type fails the test,
-as does a message that does not match the problem.
+one class, wrong length, NaN, continuous, 2-D), a parameter given to the
+constructor, or a parameter changed with ``set_params`` after ``fit`` and read by
+the method called. A call that succeeds (a silent success) or raises any other
+exception type fails the test, as does a message that does not match the problem.
+
+Good inputs in other containers are drawn too: read-only arrays (as pandas 3
+hands them out), float32, DataFrames (read-only underneath), each with the
+default, ``set_output(transform="pandas")`` or a global pandas output: every
+method must give the same numbers as on a plain writable array, in the container
+asked for, with no warning.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +163,47 @@ def bad_params(table: dict[str, list]):
     return st.sampled_from([(name, value) for name, values in table.items() for value in values])
 
 
+# Parameters that methods of a fitted estimator read, with bad values, and those methods: set_params after
+# fit must be caught there, not give a silent wrong result.
+AFTER_FIT = {
+    "LWGANEstimator": {
+        "n_threads": ([0, -1, 1.5, "2", True], ["transform", "inverse_transform", "score", "sample"]),
+        "n_score_repeats": ([0, 2.5, None], ["score"]),
+        "batch_size": ([1, "big"], ["score"]),
+        "lambda_mmd": ([-1.0, float("nan")], ["score"]),
+    },
+    "QuasiEigenBasis": {"rule": (["max", 1, None], ["predict", "decision_function", "score"])},
+    "LatentSpectralDenoiser": {"n_components": ([0, -1, 2.5, 5, "all", None], ["transform"])},
+}
+
+
+def after_fit_calls(fitted, Z, y=None):
+    """``set_params(bad)`` on a copy of ``fitted``, then a method that reads that parameter."""
+    import copy
+
+    def method_args(method):
+        if method == "sample":
+            return (2,)
+        if method == "inverse_transform":
+            return (np.zeros((3, fitted.transform(Z[:1]).shape[1])),)
+        if method == "score" and y is not None:
+            return (Z, y)
+        return (Z,)
+
+    table = AFTER_FIT[type(fitted).__name__]
+    triples = [(name, value, method) for name, (values, methods) in table.items() for value in values
+               for method in methods]
+
+    def make_call(name, value, method):
+        def run():
+            est = copy.deepcopy(fitted).set_params(**{name: value})
+            return getattr(est, method)(*method_args(method))
+
+        return call(f"{name} set_params then {method}", run, re.escape(name))
+
+    return st.sampled_from(triples).map(lambda t: make_call(*t))
+
+
 def assert_rejected(description: str, function: Callable[[], object], pattern: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -263,7 +313,7 @@ def lwgan_calls(X, fitted):
             LABEL_MESSAGES[lab[0]],
         )
     )
-    return st.one_of(data_fit, data_use, codes, sample, params, labels)
+    return st.one_of(data_fit, data_use, codes, sample, params, labels, after_fit_calls(fitted, X))
 
 
 def test_lwgan_rejects_bad_input(lwgan_setup):
@@ -341,6 +391,7 @@ def test_quasi_eigen_basis_rejects_bad_input():
         param_calls(make, QEB_PARAMS, Z, y),
         score_labels,
         generator_without_parts,
+        after_fit_calls(fitted, Z, y),
     )
     assert_coverage(run_battery(calls), set(FIT_DATA_KINDS) | set(LABEL_MESSAGES))
 
@@ -357,6 +408,7 @@ def test_latent_spectral_denoiser_rejects_bad_input():
         *fit_calls(make, Z, y),
         use_calls(fitted, ["transform", "inverse_transform"], Z.shape[1]),
         param_calls(make, table, Z, y),
+        after_fit_calls(fitted, Z),
     )
     assert_coverage(run_battery(calls), set(FIT_DATA_KINDS) | set(LABEL_MESSAGES))
 
@@ -449,3 +501,118 @@ def test_text_that_looks_like_numbers_is_refused(lwgan_setup):
     X, fitted = lwgan_setup
     with pytest.raises(ValueError, match="strings, not numbers"):
         fitted.transform(X.astype(str))
+
+
+# ---------------------------------------------------------- DataFrames with text columns
+@pytest.mark.parametrize(
+    ("column", "what"),
+    [
+        (["pos", "neg"] * 10, "strings"),
+        (pd.Series(["pos", "neg"] * 10, dtype=object), "strings"),
+        (pd.Categorical(["pos", "neg"] * 10), r"categories \['neg', 'pos'\]"),
+        (pd.Series(["1.5", "2"] * 10, dtype="string"), "strings"),
+    ],
+    ids=["str", "object", "categorical", "string"],
+)
+@pytest.mark.parametrize("where", ["LWGANEstimator.fit", "QuasiEigenBasis.fit", "transform"])
+def test_dataframe_column_of_text_is_named(column, what, where, lwgan_setup):
+    """A text or categorical column: the library's own error names the column (not numpy's 'could not convert')."""
+    X = pd.DataFrame({"x": np.linspace(0, 1, 20), "y": np.linspace(1, 2, 20), "label": column})
+    pattern = rf"column 'label' holds {what}.*OneHotEncoder"
+    with pytest.raises(ValueError, match=pattern):
+        if where == "LWGANEstimator.fit":
+            LWGANEstimator(latent_dim=3, **TINY_PARAMS).fit(X)
+        elif where == "QuasiEigenBasis.fit":
+            QuasiEigenBasis(**TINY_BASIS).fit(X, good_labels(20))
+        else:
+            lwgan_setup[1].transform(X)
+
+
+# ------------------------------------------------------- good input in other containers
+CONTAINERS = ["read_only", "float32", "float32_read_only", "frame"]
+OUTPUTS = ["default", "set_output", "set_config"]
+CONTAINER_EXAMPLES = 40  # per estimator
+
+
+def as_container(kind: str, X: np.ndarray, columns: list[str]):
+    """``X`` in the container ``kind`` (a DataFrame's values are read-only under pandas' copy-on-write)."""
+    if kind == "frame":
+        return pd.DataFrame(X, columns=columns)
+    X = np.array(X, dtype=np.float32 if kind.startswith("float32") else np.float64)
+    if kind.endswith("read_only"):
+        X.setflags(write=False)
+    return X
+
+
+def container_cases():
+    """Per estimator: one fitted on an array, the same fitted on a DataFrame, its data, and the methods to call."""
+    X = make_s_curve_3d(n_samples=40, random_state=0)
+    Z, y = lsd_codes()
+    basis = QuasiEigenBasis(**TINY_BASIS)
+    lwgan = LWGANEstimator(latent_dim=3, rank=2, **TINY_PARAMS)
+    lsd = {
+        "QuasiEigenBasis": (QuasiEigenBasis(**TINY_BASIS), ["transform", "inverse_transform", "predict",
+                                                            "decision_function", "score"]),
+        "LatentSpectralDenoiser": (LatentSpectralDenoiser(n_components=2, basis=basis),
+                                   ["transform", "inverse_transform"]),
+        "LatentRotator": (LatentRotator(basis=basis), ["transform", "inverse_transform", "path"]),
+    }
+    cases = {"LWGANEstimator": (lwgan, X, None, ["transform", "inverse_transform", "score"])}
+    cases.update({name: (est, Z, y, methods) for name, (est, methods) in lsd.items()})
+    return cases
+
+
+def call_method(est, method: str, data, y):
+    if method == "inverse_transform" and isinstance(est, LWGANEstimator):
+        return est.inverse_transform(data[:, :2] if isinstance(data, np.ndarray) else data.iloc[:, :2])
+    if method == "score" and y is not None:
+        return est.score(data, y)
+    return getattr(est, method)(data)
+
+
+@pytest.mark.parametrize("name", ["LWGANEstimator", "QuasiEigenBasis", "LatentSpectralDenoiser", "LatentRotator"])
+def test_other_containers_give_the_same_results(name):
+    """Read-only, float32 and DataFrame input, array or pandas output: the same numbers, no warning."""
+    import copy
+
+    import sklearn
+
+    est, data, y, methods = container_cases()[name]
+    columns = [f"f{i}" for i in range(data.shape[1])]
+    on_array = copy.deepcopy(est).fit(data, y)
+    on_frame = copy.deepcopy(est).fit(pd.DataFrame(data, columns=columns), y)
+
+    @settings(max_examples=CONTAINER_EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(CONTAINERS), st.sampled_from(OUTPUTS), st.sampled_from(methods))
+    def battery(container, output, method):
+        fitted = on_frame if container == "frame" else on_array
+        reference_input = np.array(data, dtype=np.float32 if container.startswith("float32") else np.float64)
+        expected = call_method(on_array, method, reference_input, y)
+        fitted = copy.deepcopy(fitted)
+        if output == "set_output":
+            fitted.set_output(transform="pandas")
+        given_input = as_container(container, data, columns)
+        with warnings.catch_warnings(), sklearn.config_context(
+            transform_output="pandas" if output == "set_config" else "default"
+        ):
+            warnings.simplefilter("error")
+            got = call_method(fitted, method, given_input, y)
+        pandas_out = output != "default" and method == "transform"
+        assert isinstance(got, pd.DataFrame) == pandas_out, f"{method} with {output} output gave {type(got)}"
+        if pandas_out and container == "frame":
+            assert got.index.equals(given_input.index)
+        message = f"{method}, {container}, {output}"
+        if container == "frame":  # fitted on a DataFrame: its column-major copy sums the mean in another order
+            np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-5, atol=1e-7, err_msg=message)
+        else:
+            np.testing.assert_array_equal(np.asarray(got), expected, err_msg=message)
+        if container.endswith("read_only"):
+            assert not given_input.flags.writeable  # nothing was written to the caller's array
+
+    before = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)  # torch's 'not writable' warning would otherwise show once per process
+    try:
+        battery()
+    finally:
+        torch.set_warn_always(before)
