@@ -5,9 +5,12 @@
 
 ``estimate-dim SOURCE``: ``SOURCE`` is a built-in data set name (``swiss_roll``,
 ``s_curve``, ``hyperplane``, ``sphere``, ``torus``, ``linear_subspace``) or a
-``.npy``, ``.npz`` or ``.csv`` file of shape ``(n_samples, n_features)``. Prints the
+``.npy``, ``.npz`` or ``.csv`` file of shape ``(n_samples, n_features)`` (a CSV's
+first row is skipped when it is not numbers: a header of column names). Prints the
 estimated intrinsic dimension with its uncertainty and the score of every rank
-(``--json``: the same as JSON), and saves the rank-score plot.
+(``--json``: the same as JSON), and saves the rank-score plot. ``--quick`` fits
+small networks for a few hundred steps, to try it in seconds; ``--threads`` sets
+the torch CPU threads, as for ``demo``.
 
 Bad input gives exit code 2 and a one-line reason on stderr.
 """
@@ -24,11 +27,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ._version import __version__
 from .datasets import INTRINSIC_DIMENSIONS, make_dataset
 from .lwgan import LWGANEstimator
 from .report import format_ranks, rank_uncertainty, run_demo
 
-__all__ = ["main"]
+__all__ = ["QUICK_ESTIMATE", "main"]
+
+# ``estimate-dim --quick``: small networks and few steps, a result in seconds that says less
+# than a fit with the defaults.
+QUICK_ESTIMATE = {
+    "n_warmup": 300,
+    "n_critic_refit": 20,
+    "n_score_repeats": 10,
+    "batch_size": 128,
+    "encoder_layers": (32, 32),
+    "generator_layers": (32, 32),
+    "critic_layers": (32, 32),
+}
 
 
 def load_array(source: str, n_samples: int, random_state: int) -> tuple[np.ndarray, int | None]:
@@ -50,9 +66,10 @@ def load_array(source: str, n_samples: int, random_state: int) -> tuple[np.ndarr
                     raise OSError(f"it holds {len(archive.files)} arrays; expected exactly one")
                 X = archive[archive.files[0]]
         else:
+            header = 1 if _has_header(path) else 0
             with warnings.catch_warnings():  # an empty file warns; it is reported below, in one line
                 warnings.simplefilter("ignore", UserWarning)
-                X = np.loadtxt(path, delimiter=",", ndmin=2)
+                X = np.loadtxt(path, delimiter=",", ndmin=2, skiprows=header)
     except (OSError, EOFError, ValueError) as exc:
         raise ValueError(f"cannot read {source}: {exc}") from None
     X = np.asarray(X)
@@ -61,6 +78,28 @@ def load_array(source: str, n_samples: int, random_state: int) -> tuple[np.ndarr
     if X.ndim != 2:
         raise ValueError(f"{source}: expected a 2-D array (n_samples, n_features), got shape {X.shape}")
     return X, None
+
+
+def _has_header(path: Path) -> bool:
+    """Whether the first line of a CSV file is not numbers (column names such as ``x,y,z``)."""
+    with open(path, encoding="utf-8") as file:
+        first = file.readline().strip()
+    if not first:
+        return False
+    try:
+        [float(field) for field in first.split(",")]
+    except ValueError:
+        return True
+    return False
+
+
+def _thread_option(threads: int | None) -> int | None:
+    """``--threads``: None (the library's policy), 0 (torch's own choice) or a count, as ``n_threads``."""
+    if threads is None:
+        return None
+    if threads < 0:
+        raise ValueError(f"--threads must be >= 0, got {threads}")
+    return threads if threads else torch.get_num_threads()
 
 
 def _save_rank_plot(estimator: LWGANEstimator, path: Path) -> str | None:
@@ -83,10 +122,13 @@ def _estimate(args: argparse.Namespace) -> int:
     plot = None if args.no_plot else Path(args.plot)
     if plot is not None and not plot.parent.is_dir():
         raise ValueError(f"--plot {args.plot}: folder {str(plot.parent)!r} does not exist")
+    n_threads = _thread_option(args.threads)
     X, known = load_array(args.source, args.n_samples, args.random_state)
     estimator = LWGANEstimator(
-        latent_dim=args.latent_dim, random_state=args.random_state, verbose=0 if args.json else 1
+        latent_dim=args.latent_dim, random_state=args.random_state, verbose=0 if args.json else 1,
+        n_threads=n_threads, **(QUICK_ESTIMATE if args.quick else {}),
     )
+    threads = estimator._thread_count(fitting=True) or torch.get_num_threads()
     start = time.perf_counter()
     estimator.fit(X)
     seconds = time.perf_counter() - start
@@ -101,6 +143,8 @@ def _estimate(args: argparse.Namespace) -> int:
         "known_dim": known,
         "uncertainty": uncertainty,
         "seconds": round(seconds, 1),
+        "threads": threads,
+        "quick": bool(args.quick),
         "rank_scores": {
             "rank": scores["rank"].tolist(),
             "mean": scores["mean"].tolist(),
@@ -112,7 +156,9 @@ def _estimate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{args.source}: {X.shape[0]} samples in R^{X.shape[1]}, fitted in {seconds:.0f} s")
+    quick = " (--quick: small networks, few steps)" if args.quick else ""
+    print(f"{args.source}: {X.shape[0]} samples in R^{X.shape[1]}, fitted in {seconds:.0f} s "
+          f"with {threads} torch thread(s){quick}")
     print(" rank   score (lower is better)   std. error   paired s.e. vs best")
     for r, m, se, sed in zip(scores["rank"], scores["mean"], scores["std_error"], scores["std_error_diff"]):
         mark = "  <- estimate" if r == estimator.intrinsic_dim_ else ""
@@ -127,17 +173,16 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if args.threads < 0:
-        raise ValueError(f"--threads must be >= 0, got {args.threads}")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    run_demo(args.out, random_state=args.random_state, quick=args.quick, verbose=0 if args.quiet else 1)
+    n_threads = _thread_option(args.threads)
+    run_demo(args.out, random_state=args.random_state, quick=args.quick, verbose=0 if args.quiet else 1,
+             n_threads=n_threads)
     print(Path(args.out, "index.html").resolve())
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentspec", description="Latent spaces of generative models.")
+    parser.add_argument("--version", action="version", version=f"latentspec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -167,10 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
             "the score of every rank, and save the rank-score plot."
         ),
     )
-    est.add_argument("source", help="data set name (e.g. s_curve) or a .npy/.npz/.csv file")
+    est.add_argument("source", help="data set name (e.g. s_curve) or a .npy/.npz/.csv file (a CSV may start "
+                                    "with a header row of column names)")
     est.add_argument("--n-samples", type=int, default=2000, help="samples to draw for a built-in data set")
     est.add_argument("--latent-dim", type=int, default=None, help="largest rank considered")
     est.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    est.add_argument("--threads", type=int, default=None, metavar="N",
+                     help="torch CPU threads (default: the library's choice, 1 for these small networks; "
+                          "0 leaves torch's choice)")
+    est.add_argument("--quick", action="store_true",
+                     help="small networks and few steps: a result in seconds that says less than the default fit")
     est.add_argument("--json", action="store_true", help="print machine-readable JSON")
     est.add_argument("--plot", default="rank_scores.png", metavar="PATH",
                      help="where to save the rank-score plot (default: rank_scores.png)")

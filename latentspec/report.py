@@ -306,6 +306,7 @@ def run_demo(
     random_state: int = 0,
     quick: bool = False,
     verbose: int = 1,
+    n_threads: int | None = None,
 ) -> dict[str, Any]:
     """Run the whole job on scikit-learn's digits and write the report to ``out``.
 
@@ -322,6 +323,9 @@ def run_demo(
     verbose : int, default=1
         ``0`` silent; ``1`` step names with the elapsed time and the estimators'
         progress bars, on stderr.
+    n_threads : int or None, default=None
+        torch CPU threads of every ``LWGANEstimator`` (its ``n_threads``);
+        ``None`` is the library's policy.
 
     Returns
     -------
@@ -350,7 +354,8 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     steps = _Steps(quiet=verbose < 1)
-    params = {"random_state": random_state, "verbose": int(verbose), **(QUICK_LWGAN if quick else {})}
+    params = {"random_state": random_state, "verbose": int(verbose), "n_threads": n_threads,
+              **(QUICK_LWGAN if quick else {})}
     basis_params = {"random_state": random_state, **(QUICK_BASIS if quick else {})}
 
     steps.begin("1/5 intrinsic dimension: LWGANEstimator(rank='auto') on all digits")
@@ -391,7 +396,7 @@ def run_demo(
         "denoising": denoising,
         "rotations": rotations,
         "seconds": {**steps.seconds, "total": round(time.perf_counter() - steps.start, 1)},
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": dimension_model._thread_count() or torch.get_num_threads(),
         "device": str(dimension_model.device_),
         "versions": _versions(),
         "figures": figures,

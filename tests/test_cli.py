@@ -156,3 +156,83 @@ def test_python_dash_m_runs_the_command_line():
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert "neither a file nor a data set name" in done.stderr
+
+
+# ----------------------------------------------------------- threads, --version, headers, --quick
+@pytest.fixture
+def cli_kwargs(monkeypatch, tmp_path, tiny_params):
+    """The keyword arguments the command line gives LWGANEstimator (fitted with the tiny settings)."""
+    seen = {}
+    original = cli.LWGANEstimator
+
+    def recording(**kwargs):
+        seen.update(kwargs)
+        return original(**{**tiny_params, **kwargs})
+
+    monkeypatch.setattr(cli, "LWGANEstimator", recording)
+    monkeypatch.chdir(tmp_path)
+    return seen
+
+
+@pytest.mark.parametrize(("option", "expected"), [([], None), (["--threads", "2"], 2), (["--threads", "0"], "torch")])
+def test_estimate_dim_threads_option(capsys, cli_kwargs, option, expected):
+    """--threads N is the estimator's n_threads; no option leaves the library's policy (None); 0 torch's choice."""
+    import torch
+
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "60", "--json", "--no-plot", *option]) == 0
+    want = torch.get_num_threads() if expected == "torch" else expected
+    assert cli_kwargs["n_threads"] == want
+    assert json.loads(capsys.readouterr().out)["threads"] >= 1
+
+
+def test_estimate_dim_refuses_negative_threads(capsys, cli_kwargs):
+    assert cli.main(["estimate-dim", "s_curve", "--threads", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--threads must be >= 0" in err and len(err.splitlines()) == 1
+
+
+def test_demo_passes_its_threads_to_the_estimators(monkeypatch, tmp_path):
+    """demo --threads N reaches every estimator as n_threads, so the library's policy does not override it."""
+    seen = {}
+
+    def fake_demo(out, **kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(cli, "run_demo", fake_demo)
+    assert cli.main(["demo", "--threads", "2", "--out", str(tmp_path)]) == 0
+    assert seen["n_threads"] == 2
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert seen["n_threads"] == 1  # the demo's default
+
+
+def test_version(capsys):
+    import latentspec
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"latentspec {latentspec.__version__}"
+
+
+def test_csv_with_a_header_row(tmp_path, capsys, tiny_cli):
+    """A first row of column names (x,y,z) is skipped, not an error; the data rows are all read."""
+    path = tmp_path / "x.csv"
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    path.write_text("x,y,z\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in X) + "\n")
+    assert cli.main(["estimate-dim", str(path), "--json", "--no-plot"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_samples"] == 30 and result["n_features"] == 3
+
+
+def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
+    """--quick: small networks and few steps (real settings, not the test's tiny ones), a result in seconds."""
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "60", "--latent-dim", "3", "--quick", "--json",
+                     "--no-plot"]) == 0
+    assert time.perf_counter() - start < 60
+    result = json.loads(capsys.readouterr().out)
+    assert result["quick"] is True and result["rank_scores"]["rank"] == [1, 2, 3]
