@@ -1,0 +1,166 @@
+"""torch threads for a default-size LWGAN fit, on an idle CPU and beside one CPU-bound process.
+
+The same fit (``LWGANEstimator`` defaults: four 128-unit layers per network, batches
+of 512, on 2,000 S-curve rows) with 1 thread, 2 threads and torch's default count
+(one per physical core, or ``OMP_NUM_THREADS``), first with the machine to itself,
+then while a second process that this script starts (and stops) spins on one core.
+Every fit runs as many warm-up steps as take about ``--seconds`` seconds at the
+speed of a short calibration fit (at most the default 4,000), so a slow setting
+does not run for many minutes. Prints steps per second and each setting's time
+relative to the best of 1 and 2 threads in the same condition, and checks the
+library's default (``n_threads=None``, ``latentspec._threads.default_n_threads``)
+against two targets: under load at most 20 % slower than the best of 1 and 2
+threads, and on an idle machine 2 threads when they are faster. Writes
+``benchmarks/results/threads_under_load.json``.
+
+Run it on an otherwise idle machine (any other work changes the numbers)::
+
+    python benchmarks/threads_under_load.py               # about 5 minutes on 2 cores
+    python benchmarks/threads_under_load.py --quick       # tiny fits, checks that it works
+
+``--quick`` writes to a temporary file unless ``--out`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+# torch's own count, read before anything in this process changes it.
+TORCH_DEFAULT_THREADS = torch.get_num_threads()
+
+from latentspec import LWGANEstimator  # noqa: E402
+from latentspec._threads import MLP_CPU_THREADS, default_n_threads  # noqa: E402
+from latentspec.datasets import make_s_curve_3d  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+QUICK = {"encoder_layers": (16,), "generator_layers": (16,), "critic_layers": (16,), "batch_size": 64,
+         "n_critic_refit": 2, "n_score_repeats": 2}
+LOAD_LIMIT = 1.2  # the default may be at most 20 % slower than the best of 1 and 2 threads under load
+
+
+def busy_loop() -> None:  # pragma: no cover - runs in the competing process
+    """Spin on one core until terminated: the competing CPU-bound process."""
+    value = 0
+    while True:
+        value = (value * 1103515245 + 12345) % 2**31
+
+
+def fit_once(X, n_threads: int, n_warmup: int, extra: dict) -> dict:
+    """Fit once with ``n_threads`` torch threads; wall time and training steps per second."""
+    est = LWGANEstimator(n_warmup=n_warmup, n_threads=n_threads, random_state=0, **extra)
+    start = time.perf_counter()
+    est.fit(X)
+    seconds = time.perf_counter() - start
+    steps = sum(est.n_steps_.values())
+    return {"threads": n_threads, "n_warmup": n_warmup, "seconds": round(seconds, 2),
+            "steps_per_second": round(steps / seconds, 2)}
+
+
+def warmup_steps(X, n_threads: int, seconds: float, extra: dict) -> int:
+    """Warm-up steps that take about ``seconds`` at the speed of a short fit (at most the default 4,000)."""
+    probe = fit_once(X, n_threads, 200, extra)
+    return int(min(4000, max(200, probe["steps_per_second"] * seconds)))
+
+
+def measure(X, counts: dict[str, int], args: argparse.Namespace, extra: dict) -> dict[str, dict]:
+    """Every thread setting once per repeat, alternating; the fastest repeat of each."""
+    n_warmup = args.n_warmup or warmup_steps(X, min(counts.values()), args.seconds, extra)
+    best: dict[str, dict] = {}
+    for _ in range(args.repeats):
+        for label, n_threads in counts.items():
+            run = fit_once(X, n_threads, n_warmup, extra)
+            print(f"    {label:>8}: {n_threads} thread(s), {run['seconds']:7.1f} s, "
+                  f"{run['steps_per_second']:7.1f} steps/s", flush=True)
+            if label not in best or run["seconds"] < best[label]["seconds"]:
+                best[label] = run
+    reference = min(best[label]["seconds"] for label in ("1", "2") if label in best)
+    for run in best.values():
+        run["ratio_to_best_of_1_and_2"] = round(run["seconds"] / reference, 3)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-samples", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=30.0, help="target length of one fit (default 30)")
+    parser.add_argument("--n-warmup", type=int, default=None, help="fixed warm-up steps instead of --seconds")
+    parser.add_argument("--repeats", type=int, default=1, help="fits per setting and condition; the fastest counts")
+    parser.add_argument("--quick", action="store_true", help="tiny fits: checks that the script works")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    extra = QUICK if args.quick else {}
+    if args.quick:
+        args.n_samples, args.n_warmup = min(args.n_samples, 300), args.n_warmup or 20
+    out = args.out or (Path(tempfile.gettempdir()) / "threads_under_load_quick.json" if args.quick
+                       else RESULTS / "threads_under_load.json")
+
+    X = make_s_curve_3d(n_samples=args.n_samples, random_state=0)
+    counts = {"1": 1, "2": 2, "default": TORCH_DEFAULT_THREADS}
+    policy = default_n_threads(False, torch.device("cpu"))
+    policy_threads = TORCH_DEFAULT_THREADS if policy is None else policy
+    print(f"{args.n_samples} S-curve rows; torch {torch.__version__}, {os.cpu_count()} logical CPUs, torch's "
+          f"default {TORCH_DEFAULT_THREADS} thread(s); n_threads=None gives {policy_threads} for these networks")
+
+    fit_once(X, 1, 20, extra)  # untimed: the first fit of a process pays for one-off set-up
+    conditions = {}
+    print("idle:")
+    conditions["idle"] = measure(X, counts, args, extra)
+    competitor = multiprocessing.get_context("spawn").Process(target=busy_loop, daemon=True)
+    competitor.start()
+    try:
+        time.sleep(0.5)  # let it reach its loop
+        print("one competing CPU-bound process:")
+        conditions["one_busy_process"] = measure(X, counts, args, extra)
+    finally:
+        competitor.terminate()
+        competitor.join()
+
+    print("\n condition           " + "".join(f"{label:>18}" for label in counts) + "   (time / best of 1 and 2)")
+    for name, runs in conditions.items():
+        print(f" {name:<19}" + "".join(f"{runs[label]['ratio_to_best_of_1_and_2']:>18.3f}" for label in counts))
+
+    def ratio(condition: str) -> float:
+        runs = conditions[condition]
+        label = next(label for label, n in counts.items() if n == policy_threads)
+        return runs[label]["ratio_to_best_of_1_and_2"]
+
+    idle = conditions["idle"]
+    two_faster_idle = idle["2"]["seconds"] < idle["1"]["seconds"]
+    checks = {
+        "under_load_ratio_of_default": ratio("one_busy_process"),
+        "under_load_within_20_percent": ratio("one_busy_process") <= LOAD_LIMIT,
+        "idle_two_threads_faster": two_faster_idle,
+        "idle_default_uses_two_when_faster": (policy_threads >= 2) if two_faster_idle else True,
+    }
+    print(f"\nn_threads=None ({policy_threads} thread(s)): under load {checks['under_load_ratio_of_default']:.3f} "
+          f"of the best of 1 and 2 ({'within' if checks['under_load_within_20_percent'] else 'beyond'} 20 %); "
+          f"idle, 2 threads {'faster' if two_faster_idle else 'not faster'} than 1"
+          + ("" if checks["idle_default_uses_two_when_faster"] else ", but the default uses 1"))
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "n_samples": args.n_samples,
+        "quick": args.quick,
+        "torch": torch.__version__,
+        "logical_cpus": os.cpu_count(),
+        "torch_default_threads": TORCH_DEFAULT_THREADS,
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "machine": platform.processor() or platform.machine(),
+        "policy": {"MLP_CPU_THREADS": MLP_CPU_THREADS, "threads_for_these_networks": policy_threads},
+        "conditions": conditions,
+        "checks": checks,
+    }, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
