@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="swiss_roll")
     parser.add_argument("--n-iter", type=int, nargs="+", default=[0, 300])
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None, help="n_threads of the estimator (default: its policy)")
     parser.add_argument("--out", type=Path, default=RESULTS / "adversarial_phase.json")
     args = parser.parse_args()
     if args.threads:
@@ -39,7 +39,7 @@ def main() -> None:
     rows = []
     for n_iter in args.n_iter:
         start = time.perf_counter()
-        est = LWGANEstimator(n_iter=n_iter, random_state=0).fit(X)
+        est = LWGANEstimator(n_iter=n_iter, random_state=0, n_threads=args.threads).fit(X)
         seconds = time.perf_counter() - start
         scores = est.rank_scores_
         rows.append(

@@ -4,8 +4,8 @@ Starts a ``LocalCluster`` of single-threaded worker processes (one per core by
 default), records ``torch.get_num_threads()`` in this process and in every worker
 as Dask starts them, then times the same small ``GridSearchCV`` over ``rank``
 through joblib's Dask backend with 1 and with 2 torch threads per worker
-(``client.run(torch.set_num_threads, k)``), alternating, after one warm-up
-search. Writes ``benchmarks/results/dask_threads.json``.
+(the estimator's ``n_threads=k``), alternating, after one warm-up search.
+Writes ``benchmarks/results/dask_threads.json``.
 
 Run (needs ``pip install "dask[distributed]"``)::
 
@@ -60,7 +60,7 @@ def main() -> None:
         print(f"torch threads: this process {torch.get_num_threads()}; workers (threads, OMP_NUM_THREADS) {workers}")
         plan = [1] + [k for _ in range(args.repeats) for k in (1, 2)]
         for step, k in enumerate(plan):
-            client.run(torch.set_num_threads, k)
+            search.set_params(estimator__n_threads=k)
             start = time.perf_counter()
             with joblib.parallel_backend("dask"):
                 search.fit(X)

@@ -339,6 +339,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+        args.lwgan_params = {**args.lwgan_params, "n_threads": args.threads}  # else the estimator's policy
     X, y = load_digits_scaled()
     return run(X, y, args, "deep_lsd_digits")
 

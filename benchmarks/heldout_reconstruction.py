@@ -65,7 +65,8 @@ def main() -> None:
         X_val, X_train = X[perm[:n_val]], X[perm[n_val:]]
         k = int(min(X.shape[1], np.ceil(2 * skdim.id.TwoNN().fit(X_train).dimension_) + 2))
         start = time.perf_counter()
-        model = LWGANEstimator(latent_dim=k, random_state=0, batch_size=max(512, 32 * k)).fit(X_train)
+        model = LWGANEstimator(latent_dim=k, random_state=0, batch_size=max(512, 32 * k), n_threads=args.threads)
+        model.fit(X_train)
         seconds = time.perf_counter() - start
         train = np.median(per_rank_errors(model, X_train[:n_val]), axis=1)
         held_out = np.median(per_rank_errors(model, X_val), axis=1)

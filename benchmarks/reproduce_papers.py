@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> dict:
         "conv_layers": tuple(args.conv_layers),
         "batch_size": args.batch_size,
         "precision": args.precision,
+        "n_threads": args.threads,
     }
     lsd_params = {**args.lwgan_params, "augment_shift": args.augment_shift}
     X, y = load_mnist_sample()

@@ -404,6 +404,7 @@ def make_estimator(n_iter: int, device: torch.device, precision: str = "float32"
         "activation": "relu",
         "n_score_repeats": 1,
         "device": device,
+        "n_threads": torch.get_num_threads(),  # the baseline's count (--threads)
         "random_state": 0,
     }
     available = LWGANEstimator().get_params()
