@@ -264,7 +264,7 @@ def fake_mnist(tmp_path, monkeypatch):
         (mirror / images_name).write_bytes(gzip.compress(_idx(images, 2051)))
         (mirror / labels_name).write_bytes(gzip.compress(_idx(labels, 2049)))
         parts[subset] = (images, labels)
-    monkeypatch.setattr(datasets, "_MNIST_MD5", {path.name: _md5(path) for path in mirror.iterdir()})
+    monkeypatch.setattr(datasets._images, "_MNIST_MD5", {path.name: _md5(path) for path in mirror.iterdir()})
     return SimpleNamespace(
         url=mirror.as_uri() + "/",
         nowhere=(tmp_path / "nowhere").as_uri() + "/",
@@ -322,7 +322,7 @@ def test_fetch_mnist_subsets_bunch_and_dtype(fake_mnist):
 
 def test_fetch_mnist_wrong_checksum_keeps_nothing(fake_mnist, monkeypatch):
     """Guards the checksum: a file whose MD5 differs is an OSError naming the checksum, and no file is kept."""
-    monkeypatch.setitem(datasets._MNIST_MD5, TRAIN_FILES[0], "0" * 32)
+    monkeypatch.setitem(datasets._images._MNIST_MD5, TRAIN_FILES[0], "0" * 32)
     with pytest.raises(OSError, match=r"(?s)train-images-idx3-ubyte\.gz.*checksum mismatch.*expected 0{32}"):
         fetch_mnist(data_home=fake_mnist.home, base_url=fake_mnist.url)
     assert os.listdir(fake_mnist.cache) == []
@@ -387,7 +387,7 @@ def test_fetch_mnist_images_and_labels_disagree(fake_mnist, monkeypatch):
     (fake_mnist.cache / TRAIN_FILES[0]).write_bytes(gzip.compress(_idx(images, 2051)))
     (fake_mnist.cache / TRAIN_FILES[1]).write_bytes(gzip.compress(_idx(labels[:-1], 2049)))
     for name in TRAIN_FILES:  # as if these were the published files
-        monkeypatch.setitem(datasets._MNIST_MD5, name, _md5(fake_mnist.cache / name))
+        monkeypatch.setitem(datasets._images._MNIST_MD5, name, _md5(fake_mnist.cache / name))
     with pytest.raises(ValueError, match="20 images but .* 19 labels"):
         fetch_mnist(data_home=fake_mnist.home, download_if_missing=False)
 
