@@ -7,11 +7,12 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import latentspec.lwgan
@@ -630,3 +631,19 @@ def test_results_do_not_depend_on_how_rows_are_batched_at_default_widths(s_curve
     np.testing.assert_array_equal(np.vstack([est.inverse_transform(Z[i : i + 1]) for i in range(40)]), X_back[:40])
     check_methods_subset_invariance("LWGANEstimator", LWGANEstimator(n_warmup=20, n_critic_refit=2,
                                                                      n_score_repeats=2, random_state=0))
+
+
+def test_pandas_output_pipeline_with_the_basis_cross_validates(tiny_params):
+    """make_pipeline(LWGANEstimator, QuasiEigenBasis).set_output(transform="pandas") scores every fold (no NaN)."""
+    from latentspec import QuasiEigenBasis
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 30)
+    X = np.eye(3)[y] * 3 + 0.3 * rng.standard_normal((90, 3))
+    pipe = make_pipeline(
+        LWGANEstimator(latent_dim=3, rank=3, label_weight=1.0, **tiny_params),
+        QuasiEigenBasis(n_rounds=2, n_draws=200, random_state=0),
+    ).set_output(transform="pandas")
+    scores = cross_val_score(pipe, X, y, cv=3, error_score="raise")
+    assert np.isfinite(scores).all() and ((0 <= scores) & (scores <= 1)).all()
+    assert isinstance(pipe.fit(X, y).transform(X), pd.DataFrame)
