@@ -154,7 +154,7 @@ def main() -> None:
             start = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                model = LWGANEstimator(random_state=0).fit(X)
+                model = LWGANEstimator(random_state=0, n_threads=args.threads).fit(X)
             seconds = time.perf_counter() - start
             interval = [int(v) for v in model.intrinsic_dim_interval_]
             row = {
