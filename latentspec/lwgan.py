@@ -207,10 +207,13 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         torch CPU threads while this estimator trains or applies its networks
         (``fit``, ``transform``, ``inverse_transform``, ``sample``, ``score``);
         torch's own setting is put back after every call. ``None`` is the
-        library's policy: one thread for MLP networks on a CPU (each of their
-        products is too small to share, and on a CPU busy with other work more
-        threads made a fit many times slower), torch's own setting for
-        convolutional networks and on a GPU (see ``docs/lwgan.md``).
+        library's policy: on a CPU torch's own count, but no more threads than
+        CPUs that other processes leave idle (read from ``/proc/stat`` for 0.1 s
+        at the start of ``fit``; a thread sharing its core with other work made
+        fits several times slower); one thread for MLP networks where the load
+        cannot be read; torch's setting on a GPU (see ``docs/lwgan.md``). Thread
+        counts change the last digits of some sums: pass ``n_threads`` for fits
+        identical bit for bit whatever the load.
     precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the training passes. ``"bfloat16"`` trains with mixed
         precision (``torch.autocast``: matrix products in bfloat16, weights,
@@ -631,7 +634,8 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             device = getattr(self, "device_", None)
             built = getattr(self, "_architecture", None) or {}
             convolutional = built.get("image_shape") is not None and built.get("architecture") != "mlp"
-        return default_n_threads(convolutional, device if isinstance(device, torch.device) else None)
+        return default_n_threads(convolutional, device if isinstance(device, torch.device) else None,
+                                 fresh=fitting)
 
     def __sklearn_is_fitted__(self) -> bool:
         # A fit interrupted while scoring keeps its networks but has no rank yet.
