@@ -8,6 +8,8 @@ at the borders, and centred again.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch.nn import functional as F
 
@@ -48,6 +50,19 @@ class RandomShift:
         self.offset = offset
         self.generator = generator
 
+
+    @classmethod
+    def for_images(
+        cls, image_shape: tuple[int, ...], max_shift: int, offset: Any, like: torch.Tensor, generator: torch.Generator
+    ) -> RandomShift:
+        """The shifts for rows of ``(h, w)`` or ``(c, h, w)`` images whose zero pixel sits at ``-offset``.
+
+        ``offset`` (the pixels' centre divided by their scale, one value per pixel) and
+        ``like`` (a batch of rows) give the dtype and device of the padding values.
+        """
+        shape = tuple(int(s) for s in image_shape)
+        padding = torch.as_tensor(offset, dtype=like.dtype, device=like.device)
+        return cls(shape if len(shape) == 3 else (1, *shape), max_shift, padding, generator)
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         n, s = x.shape[0], self.max_shift
         if n == 0 or s == 0:

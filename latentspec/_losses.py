@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from ._prior import CLASS_SEPARATION
+
 __all__ = ["gradient_norm_penalty", "imq_mmd", "class_posterior_loss", "reconstruction_error"]
 
 IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -23,8 +25,6 @@ def gradient_norm_penalty(grad: torch.Tensor) -> torch.Tensor:
     """Per-sample ``(||g|| - 1)^2`` of the critic's input gradients ``g`` (one row per sample)."""
     return (torch.linalg.vector_norm(grad, dim=1) - 1.0).square()
 
-
-CLASS_SEPARATION = 7.0
 
 
 def class_posterior_loss(codes: torch.Tensor, labels: torch.Tensor, n_classes: int) -> torch.Tensor:

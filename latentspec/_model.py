@@ -17,7 +17,7 @@ from ._conv import ConvConditioned, ConvGenerator
 from ._losses import gradient_norm_penalty, imq_mmd, reconstruction_error
 from ._networks import MLP, ConditionedMLP, HiddenDropout, one_hot_codes, rank_masks, thermometer_codes
 
-__all__ = ["LWGANModule", "RankLayout"]
+__all__ = ["LWGANModule", "RankLayout", "training_layouts"]
 
 
 @dataclass
@@ -81,6 +81,23 @@ class RankLayout:
                 list(self.ranks) * times, self.block_size, latent_dim, self.encoder_code.device
             )
         return self._repeats[times]
+
+
+def training_layouts(
+    rank: str | int, rank_sampling: str, latent_dim: int, batch: int, device: torch.device
+) -> list[RankLayout]:
+    """The rank layouts a training batch is drawn from.
+
+    A fixed ``rank`` trains that rank only. With ``rank="auto"``,
+    ``rank_sampling="per_sample"`` splits every batch evenly between the ranks
+    ``1..latent_dim`` (one layout), and ``"per_iteration"`` gives one layout per rank,
+    of which every outer iteration draws one (the authors' scheme).
+    """
+    if rank != "auto":
+        return [RankLayout.blocks([int(rank)], batch, latent_dim, device)]
+    if rank_sampling == "per_sample":
+        return [RankLayout.blocks(list(range(1, latent_dim + 1)), max(2, batch // latent_dim), latent_dim, device)]
+    return [RankLayout.blocks([r], batch, latent_dim, device) for r in range(1, latent_dim + 1)]
 
 
 class LWGANModule(nn.Module):

@@ -32,8 +32,13 @@ from typing import Any
 
 import torch
 
-__all__ = ["LOAD_PROBE_SECONDS", "MLP_CPU_THREADS", "default_n_threads", "idle_cpus", "torch_threads",
-           "with_torch_threads"]
+from ._device import resolve_device
+from ._validation import check_int
+
+__all__ = [
+    "LOAD_PROBE_SECONDS", "MLP_CPU_THREADS", "default_n_threads", "estimator_threads", "idle_cpus", "torch_threads",
+    "with_torch_threads",
+]
 
 # Threads for MLP networks on a CPU when n_threads=None and the load cannot be read.
 MLP_CPU_THREADS: int = 1
@@ -158,6 +163,28 @@ def default_n_threads(convolutional: bool, device: torch.device | None, fresh: b
     if idle is None:
         return None if convolutional else MLP_CPU_THREADS
     return max(1, min(torch.get_num_threads(), int(idle + 0.5)))
+
+
+def estimator_threads(est: Any, fitting: bool = False) -> int | None:
+    """torch threads for a call of ``LWGANEstimator`` ``est``: its ``n_threads``, or the policy for None.
+
+    ``fitting``: for ``fit``, read from the parameters (and a fresh load reading);
+    otherwise for the fitted networks, whatever the parameters say now. None leaves
+    torch's setting.
+    """
+    if est.n_threads is not None:
+        return check_int("n_threads", est.n_threads)
+    if fitting:
+        try:
+            device = resolve_device(est.device)
+        except ValueError:
+            return None  # fit reports the bad device
+        convolutional = est.image_shape is not None and est.architecture != "mlp"
+    else:
+        device = getattr(est, "device_", None)
+        built = getattr(est, "_architecture", None) or {}
+        convolutional = built.get("image_shape") is not None and built.get("architecture") != "mlp"
+    return default_n_threads(convolutional, device if isinstance(device, torch.device) else None, fresh=fitting)
 
 
 @contextmanager

@@ -32,14 +32,18 @@ import copy
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from ._losses import CLASS_SEPARATION, class_posterior_loss, imq_mmd, reconstruction_error
+from ._losses import class_posterior_loss, imq_mmd, reconstruction_error
 from ._model import LWGANModule, RankLayout
+from ._prior import LatentPrior
 
-__all__ = ["HISTORY_TERMS", "PHASES", "FitInterrupted", "Trainer", "TrainingDiverged", "TrainingInterrupted"]
+__all__ = [
+    "HISTORY_TERMS", "PHASES", "FitInterrupted", "Trainer", "TrainingConfig", "TrainingDiverged", "TrainingInterrupted",
+]
 
 HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
 # The terms each phase computes; the others are recorded as NaN.
@@ -86,6 +90,32 @@ def cosine_schedule(total: int, floor: float = 0.1) -> Callable[[int], float]:
     return lambda t: floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(t, total) / total))
 
 
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The loss weights and options of a training run (everything but the step counts).
+
+    Parameters
+    ----------
+    learning_rate, lambda_gp, lambda_mmd : float
+        Adam's learning rate (annealed within each phase), and the weights of the
+        critic's gradient penalty and of the MMD to the prior.
+    label_weight : float, default=0.0
+        Weight of the label term (0: unused).
+    dropout : float, default=0.0
+        Rate at which hidden units of the encoder and generator are dropped in the
+        training steps; 0 turns it off.
+    autocast_dtype : torch.dtype or None, default=None
+        Mixed precision for the training passes.
+    """
+
+    learning_rate: float
+    lambda_gp: float
+    lambda_mmd: float
+    label_weight: float = 0.0
+    dropout: float = 0.0
+    autocast_dtype: torch.dtype | None = None
+
+
 class Trainer:
     """Runs the three training phases on one :class:`LWGANModule`.
 
@@ -96,20 +126,17 @@ class Trainer:
         Standardised training data, on the module's device.
     layouts : list of RankLayout
         Rank layouts of one batch; one is drawn per outer iteration.
-    generator : torch.Generator
-        Private source of all randomness (indices, noise, interpolation).
-    learning_rate, lambda_gp, lambda_mmd : float
-    on_log : callable(phase, step, total, terms)
+    rng : torch.Generator
+        Private source of all randomness (indices, noise, interpolation, dropout masks).
+    config : TrainingConfig
+    prior : LatentPrior
+        The latent law; with labels, the class mixture.
+    on_log : callable(phase, step, total, terms) or None
         Called every few steps with the current losses (floats).
-    labels, label_weight
-        Class labels of the rows and the weight of the label term (0: unused).
-    autocast_dtype : torch.dtype or None
-        Mixed precision for the training passes.
+    labels : tensor or None
+        Class labels of the rows, used when ``config.label_weight > 0``.
     augment : callable or None
         Applied to every batch of training rows drawn (e.g. :class:`~latentspec._augment.RandomShift`).
-    dropout : float
-        Rate at which hidden units of the encoder and generator are dropped in the
-        training steps (masks from ``generator``); 0 turns it off.
     """
 
     def __init__(
@@ -117,32 +144,25 @@ class Trainer:
         module: LWGANModule,
         data: torch.Tensor,
         layouts: list[RankLayout],
-        generator: torch.Generator,
-        learning_rate: float,
-        lambda_gp: float,
-        lambda_mmd: float,
-        on_log: Callable[[str, int, int, dict[str, float]], None],
+        rng: torch.Generator,
+        config: TrainingConfig,
+        *,
+        prior: LatentPrior,
+        on_log: Callable[[str, int, int, dict[str, float]], None] | None = None,
         labels: torch.Tensor | None = None,
-        label_weight: float = 0.0,
-        autocast_dtype: torch.dtype | None = None,
         augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        dropout: float = 0.0,
     ):
         self.module = module
         self.augment = augment
-        self.dropout = dropout
-        self.autocast_dtype = autocast_dtype
+        self.dropout = config.dropout
+        self.autocast_dtype = config.autocast_dtype
         self.data = data
-        self.labels = labels if label_weight > 0 else None
-        self.label_weight = label_weight
-        self.class_means: torch.Tensor | None = None
+        self.prior = prior
+        self.labels = labels if config.label_weight > 0 else None
+        self.label_weight = config.label_weight
         if self.labels is not None:
-            counts = torch.bincount(self.labels)
-            self.class_probs = counts / counts.sum()
-            self.class_means = CLASS_SEPARATION * torch.eye(
-                len(counts), module.latent_dim, device=data.device, dtype=data.dtype
-            )
             # Row indices of every class, padded to a table, for class-balanced batches.
+            counts = torch.bincount(self.labels)
             order = torch.argsort(self.labels, stable=True)
             starts = torch.cumsum(counts, 0) - counts
             self._class_counts = counts
@@ -151,11 +171,11 @@ class Trainer:
                 max=len(order) - 1
             )]
         self.layouts = layouts
-        self.noise = generator
-        self.learning_rate = learning_rate
-        self.lambda_gp = lambda_gp
-        self.lambda_mmd = lambda_mmd
-        self.on_log = on_log
+        self.rng = rng
+        self.learning_rate = config.learning_rate
+        self.lambda_gp = config.lambda_gp
+        self.lambda_mmd = config.lambda_mmd
+        self.on_log = on_log or (lambda phase, step, total, terms: None)
         self.batch = layouts[0].n_rows
         self.history: dict[str, list] = {"phase": [], "step": [], **{t: [] for t in HISTORY_TERMS}}
         # Completed steps of every phase (outer iterations for the adversarial phase).
@@ -180,8 +200,8 @@ class Trainer:
                 name: copy.deepcopy(getattr(self, f"opt_{name}").state_dict())
                 for name in ("warmup", "critic", "autoencoder")
             },
-            "generator": self.noise.get_state(),
-            "generator_device": self.noise.device.type,
+            "rng": self.rng.get_state(),
+            "rng_device": self.rng.device.type,
             "steps": dict(self.steps),
             "history_length": len(self.history["step"]),
         }
@@ -199,8 +219,10 @@ class Trainer:
             # The optimiser may keep the given tensors as its own state: pass copies,
             # so that training on never changes the checkpoint.
             getattr(self, f"opt_{name}").load_state_dict(copy.deepcopy(state))
-        if checkpoint["generator_device"] == self.noise.device.type:
-            self.noise.set_state(checkpoint["generator"])
+        # "generator" and "generator_device": the keys of training states pickled by earlier versions.
+        state = checkpoint["rng"] if "rng" in checkpoint else checkpoint["generator"]
+        if checkpoint.get("rng_device", checkpoint.get("generator_device")) == self.rng.device.type:
+            self.rng.set_state(state)
         self.steps = dict(checkpoint["steps"])
         source = self.history if history is None else history
         n = checkpoint["history_length"]
@@ -238,7 +260,7 @@ class Trainer:
     def _layout(self) -> RankLayout:
         if len(self.layouts) == 1:
             return self.layouts[0]
-        pick = torch.randint(len(self.layouts), (1,), generator=self.noise, device=self.data.device)
+        pick = torch.randint(len(self.layouts), (1,), generator=self.rng, device=self.data.device)
         return self.layouts[int(pick)]
 
     def _rows(self, count: int) -> torch.Tensor:
@@ -246,7 +268,7 @@ class Trainer:
 
     def _draw(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``count`` rows drawn with replacement, and their labels when labels are used."""
-        rows = torch.randint(self.data.shape[0], (count,), generator=self.noise, device=self.data.device)
+        rows = torch.randint(self.data.shape[0], (count,), generator=self.rng, device=self.data.device)
         return self._augmented(self.data[rows]), (None if self.labels is None else self.labels[rows])
 
     def _augmented(self, x: torch.Tensor) -> torch.Tensor:
@@ -262,7 +284,7 @@ class Trainer:
         """
         n_classes = len(self._class_counts)
         per_class = max(2, self.batch // n_classes)
-        u = torch.rand(n_classes, per_class, generator=self.noise, device=self.data.device)
+        u = torch.rand(n_classes, per_class, generator=self.rng, device=self.data.device)
         picks = (u * self._class_counts[:, None]).long()  # < the class's count, as u < 1
         rows = self._class_rows.gather(1, picks).reshape(-1)
         if layout.ranks not in self._class_layouts:
@@ -275,23 +297,14 @@ class Trainer:
         """``label_weight`` times the class-posterior cross-entropy of the codes (0 without labels)."""
         if labels is None:
             return torch.zeros((), device=codes.device)
-        return self.label_weight * class_posterior_loss(codes, labels, self.class_means.shape[0])
+        return self.label_weight * class_posterior_loss(codes, labels, self.prior.n_classes)
 
     def _prior(self, count: int, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Latent draws of the prior: ``N(0, I)``, or with labels the class-conditional mixture.
-
-        With ``labels`` each row is drawn from its class's component; without, the
-        class is drawn with the training frequencies.
-        """
-        z = self._normal(count, self.module.latent_dim)
-        if self.class_means is None:
-            return z
-        if labels is None:
-            labels = torch.multinomial(self.class_probs, count, replacement=True, generator=self.noise)
-        return z + self.class_means[labels]
+        """Prior draws; with labels each row from its class's component, else from the whole prior."""
+        return self.prior.draw(count, self.rng, labels)
 
     def _normal(self, *shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=self.noise, device=self.data.device)
+        return torch.randn(*shape, generator=self.rng, device=self.data.device)
 
     def _record(self, phase: str, step: int, total: int, values: torch.Tensor, last: bool) -> None:
         """Check and keep the losses of a completed step, report them, and checkpoint.
@@ -373,7 +386,7 @@ class Trainer:
                 stacked = layout.repeated((s.stop - s.start) // batch)
                 out = module.generate(torch.cat([module.encode(x[s], stacked), z[s] * stacked.mask]))
                 reconstructed[s], generated[s] = out.chunk(2)
-        alpha = torch.rand(rows, 1, generator=self.noise, device=self.data.device)
+        alpha = torch.rand(rows, 1, generator=self.rng, device=self.data.device)
         self._set_critic_trainable(True)
         for step in range(steps):
             s = slice(step * batch, (step + 1) * batch)
@@ -439,7 +452,7 @@ class Trainer:
     def run(self, n_warmup: int, n_iter: int, n_critic: int, n_generator: int, n_critic_refit: int) -> None:
         """All three phases, each from its completed steps up to its target."""
         # Dropout lives only inside this call: a fitted (or interrupted) module never drops units.
-        self.module.set_dropout(self.dropout, self.noise)
+        self.module.set_dropout(self.dropout, self.rng)
         try:
             self.warm_up(n_warmup, log_every=max(1, n_warmup // 100))
             self.adversarial(n_iter, n_critic, n_generator, log_every=max(1, n_iter // 100))

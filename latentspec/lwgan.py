@@ -4,92 +4,36 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import warnings
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
-from tqdm.auto import tqdm
+from sklearn.utils.validation import check_is_fitted
 
 from ._augment import RandomShift
-from ._conv import conv_output_size
-from ._device import (
-    device_after_unpickling,
-    make_generator,
-    resolve_device,
-    state_from_bytes,
-    state_to_bytes,
-    tensors_to_bytes,
-)
-from ._losses import CLASS_SEPARATION
-from ._model import LWGANModule, RankLayout
+from ._device import make_generator, resolve_device
+from ._fit_progress import run_with_progress, warn_interrupted
+from ._latent_maps import LatentMapsMixin
+from ._lwgan_params import PRECISIONS, check_labels, check_params, check_resumable, network_spec
+from ._lwgan_state import NetworkStateMixin
+from ._model import training_layouts
 from ._networks import initialise
-from ._rank_range import RankRangeWarning, default_latent_dim
-from ._rank_selection import RANK_RULES, choose_rank, rank_interval
-from ._threads import default_n_threads, torch_threads, with_torch_threads
-from ._training import HISTORY_TERMS, FitInterrupted, Trainer, TrainingDiverged, TrainingInterrupted
-from ._validation import (
-    check_int,
-    check_non_negative,
-    check_numeric_array,
-    check_positive,
-    check_seed,
-    validate_numeric,
-)
+from ._prior import LatentPrior
+from ._rank_range import RankRangeWarning
+from ._rank_selection import choose_rank, rank_interval
+from ._scoring import score_ranks
+from ._threads import estimator_threads, torch_threads, with_torch_threads
+from ._training import Trainer, TrainingConfig, TrainingDiverged, TrainingInterrupted
+from ._validation import check_int, check_non_negative, check_seed, validate_numeric
 from .persistence import SaveLoadMixin
 
 __all__ = ["LWGANEstimator"]
 
-_ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
-_ARCHITECTURES = ("auto", "mlp", "conv")
-_PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}  # the autocast dtype of each
-_RANK_SAMPLING = ("per_sample", "per_iteration")
-# latent_dim=None with a fixed rank: the networks' latent size (only ``rank`` is trained).
-_FIXED_RANK_LATENT_DIM = 16
-
-
-# Rows per pass of transform, inverse_transform and sample: memory beyond the output
-# stays bounded however many rows there are.
-_CHUNK_ROWS = 65_536
-# Inputs beyond this many training spreads would overflow the float32 networks.
-_FLOAT32_LIMIT = 1e30
-# Rows per pass of the networks in transform, inverse_transform and sample, the last
-# block padded: float32 products of different row counts take different kernels, so
-# with one block size a row's result does not depend on the rows it comes with.
-_BLOCK_ROWS = 256
-
-
-def _check_finite_output(values: torch.Tensor, source: str, what: str) -> None:
-    """Raise ValueError rather than return NaN or inf computed from finite input."""
-    if not torch.isfinite(values).all():
-        raise ValueError(
-            f"the networks gave non-finite {what}: {source} is too far outside the range of the "
-            "training data for float32 arithmetic"
-        )
-
-
-def _blockwise(function: Any, inputs: torch.Tensor) -> torch.Tensor:
-    """``function(inputs)`` computed on blocks of exactly ``_BLOCK_ROWS`` rows, the last one padded with zeros."""
-    outputs = []
-    for start in range(0, inputs.shape[0], _BLOCK_ROWS):
-        block = inputs[start : start + _BLOCK_ROWS]
-        rows = block.shape[0]
-        if rows < _BLOCK_ROWS:
-            block = torch.cat([block, block.new_zeros(_BLOCK_ROWS - rows, *block.shape[1:])])
-        outputs.append(function(block)[:rows])
-    return torch.cat(outputs) if outputs else function(inputs)
-
-
-def _chunks(n: int) -> list[slice]:
-    """Consecutive slices of at most ``_CHUNK_ROWS`` rows covering ``range(n)``."""
-    return [slice(start, min(start + _CHUNK_ROWS, n)) for start in range(0, n, _CHUNK_ROWS)]
-
-
-class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class LWGANEstimator(
+    NetworkStateMixin, LatentMapsMixin, SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Latent Wasserstein GAN: estimates the intrinsic dimension of the data.
 
     Fits one encoder ``Q(x, r)``, generator ``G(z)`` and critic ``D(x, r)`` for
@@ -159,38 +103,25 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Weight of the MMD between encoded codes and the prior.
     label_weight : float, default=0.0
         Weight of an optional label term, used when ``fit`` gets labels ``y``
-        (``0`` ignores ``y``). The prior then becomes class-conditional,
-        ``z | y = k ~ N(s e_k, I)`` for the ``K`` classes (``s = 7``), a mixture
-        with one component per class along its own latent axis: batches are
-        class-balanced, the MMD matches the codes of every class to draws of that
-        class's component, and the term is the cross-entropy of the class
-        posterior under that prior, so each class gets a region and a direction
-        of its own. That is the
-        structure the quasi-eigenvectors of :class:`QuasiEigenBasis` read off
-        (the Deep LSD paper trains its encoder with a label term for the same
-        reason). ``sample`` then draws from the mixture, with the training class
-        frequencies. Needs an integer ``rank >= K``.
+        (``0`` ignores ``y``). The prior then becomes the class mixture
+        ``z | y = k ~ N(7 e_k, I)`` for the ``K`` classes, batches are
+        class-balanced and the term is the cross-entropy of the class posterior
+        under that prior: each class gets a region and a latent direction of its
+        own, which :class:`QuasiEigenBasis` reads off (``docs/deep_lsd.md``).
+        ``sample`` then draws from the mixture. Needs an integer ``rank >= K``.
     augment_shift : int, default=0
         Data augmentation for images (needs ``image_shape``): every training
-        image drawn is moved by a random whole number of pixels, up to
-        ``augment_shift`` down or up and, independently, right or left, with
-        zero pixels coming in at the borders. The rank scores use the images as
-        given. Translations add directions of variation, so keep it at 0 for
-        estimating the intrinsic dimension; it helps where the encoder must
-        generalise from few images, as for the label directions of Deep LSD
-        (on the MNIST sample, ``augment_shift=3`` raised the LSD label accuracy
-        from 0.956 to 0.976 at 4,000 warm-up steps; see ``docs/benchmarks.md``).
+        image drawn is moved by up to ``augment_shift`` pixels down or up and
+        right or left, zero pixels coming in. Translations add directions of
+        variation, so keep it at 0 for estimating the intrinsic dimension; it
+        helps the label directions of Deep LSD on few images
+        (``docs/benchmarks.md``).
     dropout : float, default=0.0
         Share of the hidden units of the encoder and the generator dropped at
-        random in every training step (never the critic's, and never in
-        ``transform``, ``inverse_transform``, ``sample`` or ``score``); 0 turns
-        it off. It keeps an auto-encoder trained on few noisy samples from
-        fitting their noise, which helps denoising with
-        :class:`~latentspec.LatentSpectralDenoiser`: on 1,000 noisy 8 x 8
-        digits, ``dropout=0.2`` took the best denoising error from 1.52 to 1.15
-        times that of a tuned KernelPCA (``docs/benchmarks.md``). Where the data
-        already regularise the networks (translated images, ``augment_shift``),
-        it may only make them underfit.
+        random in every training step (never the critic's, and never outside
+        ``fit``); 0 turns it off. It keeps an auto-encoder trained on few noisy
+        samples from fitting their noise, which helps
+        :class:`~latentspec.LatentSpectralDenoiser` (``docs/benchmarks.md``).
     rank_sampling : {"per_sample", "per_iteration"}, default="per_sample"
         ``"per_sample"`` splits every batch evenly between the ranks, so every
         update trains every rank; ``"per_iteration"`` is the authors' scheme (one
@@ -208,12 +139,9 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         (``fit``, ``transform``, ``inverse_transform``, ``sample``, ``score``);
         torch's own setting is put back after every call. ``None`` is the
         library's policy: on a CPU torch's own count, but no more threads than
-        CPUs that other processes leave idle (read from ``/proc/stat`` for 0.1 s
-        at the start of ``fit``; a thread sharing its core with other work made
-        fits several times slower); one thread for MLP networks where the load
-        cannot be read; torch's setting on a GPU (see ``docs/lwgan.md``). Thread
-        counts change the last digits of some sums: pass ``n_threads`` for fits
-        identical bit for bit whatever the load.
+        CPUs that other processes leave idle at the start of ``fit``
+        (``docs/lwgan.md``). Thread counts change the last digits of some sums:
+        pass ``n_threads`` for fits identical bit for bit whatever the load.
     precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the training passes. ``"bfloat16"`` trains with mixed
         precision (``torch.autocast``: matrix products in bfloat16, weights,
@@ -227,13 +155,10 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         ``0`` silent, ``1`` progress bar with the current losses.
     warm_start : bool, default=False
         When True and the estimator has been fitted (or interrupted), ``fit``
-        continues the earlier training: every phase runs from the steps it has
-        completed (``n_steps_``) up to ``n_warmup``, ``n_iter`` and
-        ``n_critic_refit``, with the same optimiser state and random stream, so
-        a fit interrupted and continued gives the same model as one never
-        interrupted. Raise a step count to train further. The scaling of the
-        data and the network shapes stay those of the first fit. Ranks are
-        scored afresh at the end.
+        continues the earlier training from the steps each phase has completed
+        (``n_steps_``), with the same optimiser state and random stream, so a fit
+        interrupted and continued gives the same model as one never interrupted.
+        Raise a step count to train further; ranks are scored afresh.
 
     Attributes
     ----------
@@ -343,120 +268,6 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.verbose = verbose
         self.warm_start = warm_start
 
-    # ------------------------------------------------------------------ validation
-    def _check_params(self, X: np.ndarray, resume: bool) -> int:
-        """Check every parameter; return the latent dimension to build."""
-        n_features = X.shape[1]
-        if self.latent_dim is None and resume:
-            latent_dim = self.latent_dim_  # a warm start keeps the range of the first fit
-        elif self.latent_dim is None and self.rank == "auto":
-            latent_dim = default_latent_dim(X)
-        elif self.latent_dim is None:
-            fixed = self.rank if isinstance(self.rank, numbers.Integral) else 0  # a bad rank is refused below
-            latent_dim = min(n_features, max(_FIXED_RANK_LATENT_DIM, fixed))
-        else:
-            check_int("latent_dim", self.latent_dim)
-            latent_dim = int(self.latent_dim)
-        if isinstance(self.rank, str):
-            if self.rank != "auto":
-                raise ValueError(f"rank must be 'auto' or an integer, got {self.rank!r}")
-        else:
-            check_int("rank", self.rank)
-            if self.rank > latent_dim:
-                raise ValueError(
-                    f"rank={self.rank} is larger than latent_dim={latent_dim}; "
-                    "choose rank <= latent_dim or raise latent_dim"
-                )
-        for name in ("encoder_layers", "generator_layers", "critic_layers"):
-            layers = getattr(self, name)
-            if (
-                not isinstance(layers, (tuple, list))
-                or len(layers) == 0
-                or not all(isinstance(w, numbers.Integral) and w >= 1 for w in layers)
-            ):
-                raise ValueError(f"{name} must be a non-empty tuple of positive integers, got {layers!r}")
-        if self.activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {self.activation!r}")
-        check_int("n_warmup", self.n_warmup, minimum=0)
-        check_int("n_iter", self.n_iter, minimum=0)
-        check_int("n_critic_refit", self.n_critic_refit, minimum=0)
-        check_int("n_critic", self.n_critic)
-        check_int("n_generator", self.n_generator)
-        check_int("batch_size", self.batch_size, minimum=2)
-        check_int("n_score_repeats", self.n_score_repeats)
-        check_positive("learning_rate", self.learning_rate)
-        check_non_negative("lambda_gp", self.lambda_gp)
-        check_non_negative("lambda_mmd", self.lambda_mmd)
-        check_non_negative("label_weight", self.label_weight)
-        check_int("augment_shift", self.augment_shift, minimum=0)
-        check_non_negative("dropout", self.dropout)
-        if not self.dropout < 1:
-            raise ValueError(f"dropout is the share of hidden units dropped, so it must be < 1, got {self.dropout!r}")
-        if self.augment_shift and self.image_shape is None:
-            raise ValueError(
-                f"augment_shift={self.augment_shift} translates images, so it needs image_shape, "
-                "e.g. image_shape=(28, 28)"
-            )
-        if self.rank_sampling not in _RANK_SAMPLING:
-            raise ValueError(f"rank_sampling must be one of {_RANK_SAMPLING}, got {self.rank_sampling!r}")
-        if self.precision not in _PRECISIONS:
-            raise ValueError(f"precision must be one of {tuple(_PRECISIONS)}, got {self.precision!r}")
-        if self.rank_rule not in RANK_RULES:
-            raise ValueError(f"rank_rule must be one of {RANK_RULES}, got {self.rank_rule!r}")
-        if self.n_threads is not None:
-            check_int("n_threads", self.n_threads)
-        if not isinstance(self.verbose, numbers.Integral):
-            raise ValueError(f"verbose must be an integer, got {self.verbose!r}")
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise ValueError(f"warm_start must be True or False, got {self.warm_start!r}")
-        if self.architecture not in _ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {_ARCHITECTURES}, got {self.architecture!r}")
-        if self.architecture == "conv" and self.image_shape is None:
-            raise ValueError("architecture='conv' needs image_shape, e.g. image_shape=(28, 28)")
-        conv_layers = self.conv_layers
-        if (
-            not isinstance(conv_layers, (tuple, list))
-            or len(conv_layers) == 0
-            or not all(isinstance(c, numbers.Integral) and not isinstance(c, bool) and c >= 1 for c in conv_layers)
-        ):
-            raise ValueError(f"conv_layers must be a non-empty tuple of positive integers, got {conv_layers!r}")
-        if self.image_shape is not None:
-            shape = tuple(self.image_shape)
-            if len(shape) not in (2, 3) or not all(isinstance(s, numbers.Integral) and s >= 1 for s in shape):
-                raise ValueError(f"image_shape must be (h, w) or (c, h, w) of positive ints, got {self.image_shape!r}")
-            if math.prod(shape) != n_features:
-                raise ValueError(
-                    f"image_shape={shape} holds {math.prod(shape)} values per image, "
-                    f"but X has {n_features} features"
-                )
-            smallest = min(shape[-2:])
-            if self.augment_shift >= smallest:
-                raise ValueError(
-                    f"augment_shift={self.augment_shift} would move images of size {shape[-2:]} out of the frame; "
-                    f"use augment_shift < {smallest}"
-                )
-            if self._image_shape_chw() is not None and conv_output_size(smallest, len(conv_layers)) < 1:
-                raise ValueError(
-                    f"image_shape={shape} is too small for {len(conv_layers)} halving convolutions "
-                    f"(conv_layers={tuple(conv_layers)}); use fewer conv_layers or architecture='mlp'"
-                )
-        return latent_dim
-
-    def _augmentation(self, data: torch.Tensor, noise: torch.Generator) -> RandomShift | None:
-        """The random translations of ``augment_shift``, or None."""
-        if not self.augment_shift:
-            return None
-        shape = tuple(int(s) for s in self.image_shape)
-        offset = torch.as_tensor(self.center_ / self.scale_, dtype=data.dtype, device=data.device)
-        return RandomShift(shape if len(shape) == 3 else (1, *shape), self.augment_shift, offset, noise)
-
-    def _image_shape_chw(self) -> tuple[int, int, int] | None:
-        """``(c, h, w)`` when the networks are convolutional, else None."""
-        if self.image_shape is None or self.architecture == "mlp":
-            return None
-        shape = tuple(int(s) for s in self.image_shape)
-        return shape if len(shape) == 3 else (1, *shape)
-
     # ------------------------------------------------------------------------ fit
     def fit(self, X, y=None):
         """Train the networks and choose the rank.
@@ -490,7 +301,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         """
         before = dict(self.__dict__)
         try:
-            with torch_threads(self._thread_count(fitting=True)):
+            with torch_threads(estimator_threads(self, fitting=True)):
                 return self._fit(X, y)
         except TrainingInterrupted:
             raise  # the estimator keeps the state the warning describes
@@ -504,7 +315,7 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     def _fit(self, X, y) -> LWGANEstimator:
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
-        latent_dim = self._check_params(X, resume)
+        latent_dim = check_params(self, X, resume)
         if self.warm_start and not resume and hasattr(self, "module_"):
             warnings.warn(
                 "warm_start=True, but this estimator holds no training state to continue (a model file stores the "
@@ -520,12 +331,12 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
                 f"but X has {X.shape[0]}; pass more samples or fewer ranks (latent_dim or rank)"
             )
         previous_classes = getattr(self, "classes_", None)
-        labels = self._check_labels(y, X.shape[0], latent_dim)
+        labels = check_labels(self, y, X.shape[0])
         self.device_ = resolve_device(self.device)
         seed = check_seed(self.random_state)
-        noise = make_generator(seed + 1, self.device_)
+        rng = make_generator(seed + 1, self.device_)
         if resume:
-            self._check_resumable(latent_dim, previous_classes)
+            check_resumable(self, latent_dim, previous_classes)
             # Train a copy: if this fit fails, the estimator returns to the model it had.
             self.module_ = copy.deepcopy(self.module_).to(self.device_)
         else:
@@ -539,73 +350,32 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             self.module_ = self._build_module()
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
             self.module_.to(self.device_)
-            self._architecture = self._architecture_params()
+            self._architecture = network_spec(self)
         self._fit_dtype = X.dtype.name  # sample() returns it, as transform keeps the dtype it gets
         data = self._to_tensor(X)
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
 
-        stopped = self._train(data, noise, labels, resume)
+        stopped = self._train(data, rng, labels, resume)
         try:
-            self._choose_rank(data, noise)
+            self._choose_rank(data, rng)
         except KeyboardInterrupt:
-            warnings.warn(
-                "fit was interrupted while the ranks were scored: the trained networks are kept, but the "
-                "estimator cannot transform until they are scored; call fit again with warm_start=True to "
-                "score them (no training step is repeated)",
-                FitInterrupted,
-                stacklevel=3,
-            )
+            warn_interrupted(None, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted from None
         if stopped is not None:
-            phase, step = stopped
-            warnings.warn(
-                f"fit was interrupted; the estimator holds the state after {step} {phase} step(s) "
-                f"(n_steps_={self.n_steps_}) and is usable. Call fit again with warm_start=True to continue "
-                "the training from there",
-                FitInterrupted,
-                stacklevel=3,
-            )
+            warn_interrupted(stopped, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted
         return self
 
-    def _architecture_params(self) -> dict[str, Any]:
-        """The parameters that shape the networks (a warm start must not change them)."""
-        names = (
-            "encoder_layers", "generator_layers", "critic_layers", "activation", "image_shape", "architecture",
-            "conv_layers",
-        )
-        return {name: (tuple(v) if isinstance(v := getattr(self, name), (list, tuple)) else v) for name in names}
-
-    def _check_resumable(self, latent_dim: int, previous_classes: np.ndarray | None) -> None:
-        """Raise ValueError if the parameters no longer fit the networks a warm start continues."""
-        changed = [
-            f"{name}={value!r} (was {self._architecture[name]!r})"
-            for name, value in self._architecture_params().items()
-            if value != self._architecture[name]
-        ]
-        if latent_dim != self.latent_dim_:
-            changed.append(f"latent_dim={latent_dim} (was {self.latent_dim_})")
-        same_classes = (previous_classes is None) == (self.classes_ is None) and (
-            previous_classes is None or np.array_equal(previous_classes, self.classes_)
-        )
-        if not same_classes:
-            changed.append("the classes of y or label_weight")
-        if changed:
-            raise ValueError(
-                "warm_start=True continues the previous fit, but its networks do not fit "
-                f"{', '.join(changed)}; restore those parameters or set warm_start=False to fit afresh"
-            )
-
-    def _choose_rank(self, data: torch.Tensor, noise: torch.Generator) -> None:
+    def _choose_rank(self, data: torch.Tensor, rng: torch.Generator) -> None:
         """Score the ranks and set ``rank_``, ``intrinsic_dim_`` and ``rank_scores_``."""
         if self.rank == "auto":
-            scores, terms = self._score_ranks(data, np.arange(1, self.latent_dim_ + 1), noise)
+            scores, terms = self._score_ranks(data, np.arange(1, self.latent_dim_ + 1), rng)
             intrinsic_dim, summary = choose_rank(scores, self.rank_rule)
             rank = intrinsic_dim
         else:
             rank, intrinsic_dim = int(self.rank), None
-            scores, terms = self._score_ranks(data, np.array([rank]), noise)
+            scores, terms = self._score_ranks(data, np.array([rank]), rng)
             _, summary = choose_rank(scores, self.rank_rule)
             summary["rank"] = np.array([rank])
         self.rank_, self.intrinsic_dim_ = rank, intrinsic_dim
@@ -621,105 +391,18 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
             )
 
     def _thread_count(self, fitting: bool = False) -> int | None:
-        """torch threads for this call: ``n_threads``, or the library's policy for None (None: leave torch's)."""
-        if self.n_threads is not None:
-            return check_int("n_threads", self.n_threads)
-        if fitting:
-            try:
-                device = resolve_device(self.device)
-            except ValueError:
-                return None  # fit reports the bad device
-            convolutional = self.image_shape is not None and self.architecture != "mlp"
-        else:  # the fitted networks, whatever the parameters say now
-            device = getattr(self, "device_", None)
-            built = getattr(self, "_architecture", None) or {}
-            convolutional = built.get("image_shape") is not None and built.get("architecture") != "mlp"
-        return default_n_threads(convolutional, device if isinstance(device, torch.device) else None,
-                                 fresh=fitting)
+        return estimator_threads(self, fitting)
 
     def __sklearn_is_fitted__(self) -> bool:
         # A fit interrupted while scoring keeps its networks but has no rank yet.
         return hasattr(self, "rank_")
 
-    def _check_labels(self, y: Any, n_samples: int, latent_dim: int) -> np.ndarray | None:
-        """Class indices of ``y`` when the label term is on (sets ``classes_``), else None."""
-        self.classes_ = None
-        if self.label_weight == 0:
-            return None
-        if y is None:
-            raise ValueError("label_weight > 0 needs class labels: call fit(X, y)")
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError(f"y has {y.shape[0]} labels but X has {n_samples} samples")
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ValueError("y contains NaN or inf; class labels must be finite")
-        check_classification_targets(y)
-        self.classes_, indices = np.unique(y, return_inverse=True)
-        n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(f"label_weight > 0 needs at least 2 classes in y, got {n_classes}")
-        if self.rank == "auto":
-            raise ValueError(
-                "label_weight > 0 needs a fixed integer rank (the class-conditional prior has one "
-                "component per class at that rank); set rank, e.g. rank=latent_dim"
-            )
-        if self.rank < n_classes:
-            raise ValueError(
-                f"the label term gives each of the {n_classes} classes a latent coordinate, but rank="
-                f"{self.rank}; use rank >= {n_classes} (and latent_dim >= rank) or label_weight=0"
-            )
-        self.class_weights_ = np.bincount(indices) / len(indices)
-        return indices
-
-    def _latent_offsets(self, count: int, generator: torch.Generator) -> torch.Tensor | float:
-        """Class-component means of ``count`` prior draws (0 without the label term)."""
-        if self.classes_ is None:
-            return 0.0
-        weights = torch.as_tensor(self.class_weights_, dtype=torch.float32, device=self.device_)
-        classes = torch.multinomial(weights, count, replacement=True, generator=generator)
-        eye = torch.eye(len(self.classes_), self.latent_dim_, device=self.device_)
-        return CLASS_SEPARATION * eye[classes]
-
-    def _build_module(self) -> LWGANModule:
-        # nn.Linear draws its default initialisation from the global generator; fork it so
-        # that fitting and unpickling leave the global torch random state untouched (the
-        # weights are then set from the estimator's private generator, or loaded).
-        with torch.random.fork_rng(devices=[]):
-            return self._new_module()
-
-    def _new_module(self) -> LWGANModule:
-        return LWGANModule(
-            self.n_features_in_,
-            self.latent_dim_,
-            tuple(self.encoder_layers),
-            tuple(self.generator_layers),
-            tuple(self.critic_layers),
-            self.activation,
-            image_shape=self._image_shape_chw(),
-            conv_layers=tuple(self.conv_layers),
-        )
-
-    def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
-        """``X`` centred and scaled as in training, as float32 on the device (ValueError if that overflows)."""
-        scaled = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
-        if np.abs(scaled).max(initial=0.0) > _FLOAT32_LIMIT:
-            raise ValueError(
-                "X has values too far outside the range of the training data to represent in float32 "
-                f"after centring and scaling (largest |value| {np.abs(scaled).max():.3g} training spreads)"
-            )
-        return torch.as_tensor(scaled, dtype=torch.float32, device=self.device_)
-
-    def _layouts(self, batch: int) -> list[RankLayout]:
-        """Rank layouts to draw from: every rank in one balanced batch, or one rank per batch."""
-        k, device = self.latent_dim_, self.device_
-        if self.rank != "auto":
-            return [RankLayout.blocks([int(self.rank)], batch, k, device)]
-        if self.rank_sampling == "per_sample":
-            return [RankLayout.blocks(list(range(1, k + 1)), max(2, batch // k), k, device)]
-        return [RankLayout.blocks([r], batch, k, device) for r in range(1, k + 1)]
+    def _prior(self) -> LatentPrior:
+        """The latent prior: ``N(0, I)``, or with the label term the class mixture."""
+        return LatentPrior(self.latent_dim_, None if self.classes_ is None else self.class_weights_)
 
     def _train(
-        self, data: torch.Tensor, noise: torch.Generator, labels: torch.Tensor | None, resume: bool
+        self, data: torch.Tensor, rng: torch.Generator, labels: torch.Tensor | None, resume: bool
     ) -> tuple[str, int] | None:
         """Run (or continue) the training phases; keep the state for a warm start.
 
@@ -727,38 +410,25 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         step of the last checkpoint, to which the networks have been rewound.
         """
         batch = min(self.batch_size, data.shape[0])
+        config = TrainingConfig(
+            learning_rate=self.learning_rate, lambda_gp=self.lambda_gp, lambda_mmd=self.lambda_mmd,
+            label_weight=float(self.label_weight), dropout=float(self.dropout),
+            autocast_dtype=PRECISIONS[self.precision],
+        )
         trainer = Trainer(
-            self.module_, data, self._layouts(batch), noise,
-            self.learning_rate, self.lambda_gp, self.lambda_mmd, lambda *args: on_log(*args),
-            labels=labels, label_weight=float(self.label_weight), autocast_dtype=_PRECISIONS[self.precision],
-            augment=self._augmentation(data, noise), dropout=float(self.dropout),
+            self.module_, data, training_layouts(self.rank, self.rank_sampling, self.latent_dim_, batch, self.device_),
+            rng, config, prior=self._prior(), labels=labels,
+            augment=None if not self.augment_shift else RandomShift.for_images(
+                self.image_shape, self.augment_shift, self.center_ / self.scale_, data, rng),
         )
         if resume:
             trainer.restore(self._training_state, history=self.history_)
         # Earlier results no longer describe the networks.
         for name in ("rank_", "intrinsic_dim_", "intrinsic_dim_interval_", "rank_scores_"):
             self.__dict__.pop(name, None)
-        total = self.n_warmup + self.n_iter + self.n_critic_refit
-        progress = tqdm(
-            total=total, initial=min(total, sum(trainer.steps.values())), disable=self.verbose < 1,
-            desc="LWGAN", unit="step",
+        stopped = run_with_progress(
+            trainer, self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit, self.verbose
         )
-
-        def on_log(phase: str, step: int, phase_total: int, terms: dict[str, float]) -> None:
-            progress.update(min(total, sum(trainer.steps.values())) - progress.n)
-            if self.verbose:
-                progress.set_description(f"LWGAN {phase}")
-                progress.set_postfix({t: f"{v:.3g}" for t, v in terms.items() if v == v})
-
-        stopped = None
-        try:
-            trainer.run(self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit)
-        except KeyboardInterrupt:
-            stopped = trainer.rewind()
-            if stopped is None:
-                raise  # no step completed: nothing worth keeping
-        finally:
-            progress.close()
         if not all(torch.isfinite(p).all() for p in self.module_.parameters()):
             raise TrainingDiverged(
                 "LWGAN training diverged: the network weights became NaN or inf; try a smaller learning_rate "
@@ -771,31 +441,13 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
 
     # --------------------------------------------------------------- rank scores
     def _score_ranks(
-        self, data: torch.Tensor, ranks: np.ndarray, noise: torch.Generator
+        self, data: torch.Tensor, ranks: np.ndarray, rng: torch.Generator
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Score ``ranks`` on ``n_score_repeats`` batches; lower is better.
-
-        Returns the score matrix ``(n_repeats, len(ranks))`` and the mean of every
-        score term per rank. All ranks of one repeat share its batch and noise.
-        """
-        module, device, k = self.module_, self.device_, self.latent_dim_
-        n = data.shape[0]
-        batch = min(self.batch_size * 2, n)
-        module.eval()
-        rows = []
-        for _ in range(self.n_score_repeats):
-            idx = torch.randperm(n, generator=noise, device=device)[:batch]
-            z = torch.randn(2, batch, k, generator=noise, device=device)
-            alpha = torch.rand(batch, 1, generator=noise, device=device)
-            if self.classes_ is not None:
-                z = z + torch.stack([self._latent_offsets(batch, noise) for _ in range(2)])
-            terms = module.rank_terms(data[idx], z[0], z[1], alpha, [int(r) for r in ranks])
-            rows.append(torch.stack([terms[t] for t in HISTORY_TERMS]))
-        module.train()
-        values = torch.stack(rows).cpu().numpy()  # (repeats, terms, ranks)
-        weights = np.array([1.0, 1.0, 1.0, self.lambda_mmd])[None, :, None]
-        scores = (values * weights).sum(axis=1)
-        return scores, {t: values[:, i].mean(axis=0) for i, t in enumerate(HISTORY_TERMS)}
+        """:func:`latentspec._scoring.score_ranks` with this estimator's networks, prior and settings."""
+        return score_ranks(
+            self.module_, data, ranks, prior=self._prior(), n_repeats=self.n_score_repeats,
+            batch=min(self.batch_size * 2, data.shape[0]), lambda_mmd=self.lambda_mmd, rng=rng,
+        )
 
     @property
     def _n_features_out(self) -> int:
@@ -803,116 +455,6 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         return self.rank_
 
     # ----------------------------------------------------------------- transform
-    def _rank_layout(self) -> RankLayout:
-        """The codes of rank ``rank_``, shared by every row (so it fits any number of rows)."""
-        return RankLayout.blocks([self.rank_], 1, self.latent_dim_, self.device_)
-
-    @with_torch_threads
-    def transform(self, X):
-        """Encode ``X`` into latent codes at the chosen rank.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, ``rank_``)
-        """
-        check_is_fitted(self)
-        X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False)
-        Z = np.empty((X.shape[0], self.rank_), dtype=X.dtype)
-        layout = self._rank_layout()
-        with torch.no_grad():
-            for rows in _chunks(X.shape[0]):
-                codes = _blockwise(lambda t: self.module_.encode(t, layout), self._to_tensor(X[rows]))[:, : self.rank_]
-                _check_finite_output(codes, "X", "latent codes")
-                Z[rows] = codes.cpu().numpy()
-        return Z
-
-    @with_torch_threads
-    def inverse_transform(self, Z):
-        """Decode latent codes back to data space with the generator.
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, ``rank_``)
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
-        Z = check_numeric_array(Z, "Z", dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.rank_:
-            raise ValueError(
-                f"Z has {Z.shape[1]} columns but this model's latent codes have rank_={self.rank_}"
-            )
-        return self._decode(Z).astype(Z.dtype, copy=False)
-
-    def _decode(self, Z: np.ndarray) -> np.ndarray:
-        X = np.empty((len(Z), self.n_features_in_))
-        with torch.no_grad():
-            for rows in _chunks(len(Z)):
-                z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
-                # A copy: torch warns about read-only arrays (pandas 3 hands those out) that it would share.
-                z[:, : Z.shape[1]] = torch.as_tensor(np.array(Z[rows]), dtype=torch.float32, device=self.device_)
-                if z.abs().max() > _FLOAT32_LIMIT:
-                    raise ValueError(
-                        f"Z has values too large for the float32 generator (largest |z| {z.abs().max():.3g})"
-                    )
-                decoded = _blockwise(self.module_.generate, z)
-                _check_finite_output(decoded, "Z", "reconstructions")
-                X[rows] = decoded.cpu().numpy()
-        X *= self.scale_
-        X += self.center_
-        return X
-
-    @with_torch_threads
-    def sample(self, n_samples: int = 1, random_state: Any = None, rank: int | None = None) -> np.ndarray:
-        """Draw new samples: ``G(z)`` with ``z`` drawn from the prior at the chosen rank.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            Seed for the latent draws.
-        rank : int or None, default=None
-            Rank of the latent draws, between 1 and ``latent_dim_``: ``z`` is a
-            prior draw with the coordinates from ``rank`` on set to zero, the
-            LWGAN's rank-``rank`` draw. ``None`` uses ``rank_``. Other ranks show
-            what the generator makes of each latent dimension (with ``rank="auto"``
-            every rank was trained; with a fixed rank only ``rank_`` was).
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-
-        Examples
-        --------
-        >>> from latentspec import LWGANEstimator
-        >>> from latentspec.datasets import make_s_curve_3d
-        >>> X = make_s_curve_3d(n_samples=200, random_state=0)
-        >>> est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=2, random_state=0).fit(X)
-        >>> est.sample(4, random_state=0, rank=1).shape
-        (4, 3)
-        """
-        check_is_fitted(self)
-        n_samples = check_int("n_samples", n_samples)
-        if rank is None:
-            rank = self.rank_
-        else:
-            rank = check_int("rank", rank)
-            if rank > self.latent_dim_:
-                raise ValueError(f"rank={rank} is larger than latent_dim_={self.latent_dim_}")
-        rng = np.random.default_rng(check_seed(random_state))
-        z = rng.standard_normal((n_samples, rank))
-        if self.classes_ is not None:  # the class-conditional prior: pick a class, then its component
-            classes = rng.choice(len(self.classes_), size=n_samples, p=self.class_weights_)
-            inside = classes < rank  # a component whose axis lies beyond ``rank`` is projected to 0 there
-            z[np.flatnonzero(inside), classes[inside]] += CLASS_SEPARATION
-        return self._decode(z).astype(getattr(self, "_fit_dtype", "float64"), copy=False)
-
     @with_torch_threads
     def score(self, X, y=None) -> float:
         """Negative LWGAN score of the chosen rank on ``X`` (higher is better).
@@ -940,35 +482,6 @@ class LWGANEstimator(SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
         scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), make_generator(0, self.device_))
         return -float(scores.mean())
-
-    # ------------------------------------------------------------------- pickling
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        if "module_" in state:
-            state["module_"] = state_to_bytes(self.module_)
-            state["device_"] = str(self.device_)
-        if "_training_state" in state:
-            state["_training_state"] = tensors_to_bytes(self._training_state)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        if isinstance(state.get("module_"), bytes):
-            self._install_module(state_from_bytes(state["module_"], torch.device("cpu")), None)
-        if isinstance(state.get("_training_state"), bytes):
-            self._training_state = state_from_bytes(state["_training_state"], torch.device("cpu"))
-
-    def _after_load(self, device: str | torch.device | None) -> None:
-        """Called by :func:`latentspec.load`: build the networks from the stored weights."""
-        if isinstance(getattr(self, "module_", None), dict):
-            self._install_module(self.module_, device)
-
-    def _install_module(self, weights: dict[str, torch.Tensor], device: str | torch.device | None) -> None:
-        """Rebuild ``module_`` from a state dict, on ``device`` or (None) where it was fitted if possible."""
-        self.device_ = device_after_unpickling(str(self.device_)) if device is None else resolve_device(device)
-        module = self._build_module()
-        module.load_state_dict(weights)
-        self.module_ = module.to(self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -35,12 +35,12 @@ import json
 import numbers
 import os
 import struct
+import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
 from ._version import __version__
 
@@ -58,20 +58,27 @@ class ModelFileError(ValueError):
 
 
 # ----------------------------------------------------------------------- classes
+# The estimators a model file may hold, by class name: every public subclass of
+# SaveLoadMixin registers itself when it is defined (so this module never imports
+# the estimators), and scikit-learn's Pipeline of them.
+_REGISTERED: dict[str, type] = {}
+
+
 def _savable_classes() -> dict[str, type]:
-    """The only classes a model file may name (imported here to avoid import cycles)."""
+    """The only classes a model file may name."""
     from sklearn.pipeline import Pipeline
 
-    from .lwgan import LWGANEstimator
-    from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
-
-    return {cls.__name__: cls for cls in (LWGANEstimator, QuasiEigenBasis, LatentSpectralDenoiser, LatentRotator,
-                                          Pipeline)}
+    return {**_REGISTERED, "Pipeline": Pipeline}
 
 
-# Attributes that are not stored: state for continuing training (pickle keeps it),
-# and the classifier that fit uses to label prior draws, never needed after fit.
-_NOT_SAVED = {"_training_state", "latent_classifier_"}
+def _not_saved(est: Any) -> frozenset[str]:
+    """The attributes of ``est`` that its class keeps out of model files (``_model_file_excludes``)."""
+    return frozenset(getattr(type(est), "_model_file_excludes", ()))
+
+
+def _torch() -> Any:
+    """The torch module if it has been imported, else None: no value can then be a tensor."""
+    return sys.modules.get("torch")
 
 
 # ---------------------------------------------------------------------- encoding
@@ -107,11 +114,12 @@ class _Encoder:
             return {"__dict__": {k: self.encode(v, f"{key}.{k}", parameter) for k, v in value.items()}}
         if isinstance(value, np.ndarray):
             return self.ndarray(value, key)
-        if isinstance(value, torch.device):
+        torch = _torch()
+        if torch is not None and isinstance(value, torch.device):
             return {"__device__": str(value)}
-        if isinstance(value, torch.Tensor):
+        if torch is not None and isinstance(value, torch.Tensor):
             return self.array(value.detach().cpu().numpy(), key)
-        if isinstance(value, torch.nn.Module):
+        if torch is not None and isinstance(value, torch.nn.Module):
             return {"__module__": {name: self.array(t.detach().cpu().numpy(), f"{key}.{name}")
                                    for name, t in value.state_dict().items()}}
         if self.savable(value):
@@ -139,7 +147,7 @@ class _Encoder:
         state = {
             name: self.encode(value, f"{key}.{name}", parameter=name in params)
             for name, value in vars(est).items()
-            if name not in _NOT_SAVED
+            if name not in _not_saved(est)
         }
         return {"__estimator__": type(est).__name__, "state": state}
 
@@ -147,7 +155,7 @@ class _Encoder:
 class _Decoder:
     """Rebuilds values from JSON-able nodes and named arrays; refuses anything unknown."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], device: str | torch.device | None) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], device: Any) -> None:
         self.arrays = arrays
         self.device = device
         self.classes = _savable_classes()
@@ -180,6 +188,8 @@ class _Decoder:
         if tag == "__device__" and isinstance(node[tag], str):
             return node[tag]  # the estimator resolves it on this machine
         if tag == "__module__" and isinstance(node[tag], dict):
+            import torch  # network weights: only estimators with networks, which need torch anyway
+
             return {str(k): torch.from_numpy(self.array(v.get("__array__") if isinstance(v, dict) else None).copy())
                     for k, v in node[tag].items()}
         if tag == "__unsaved__":
@@ -254,7 +264,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
         "latentspec_version": __version__,
-        "torch_version": torch.__version__,
+        "torch_version": getattr(_torch(), "__version__", "not imported"),
         "estimator": header_json,
         "sha256": _digest(header_json, encoder.arrays),
     }
@@ -301,7 +311,7 @@ def _read_metadata(data: bytes, path: Path) -> dict[str, str]:
     return metadata
 
 
-def load(path: str | os.PathLike, device: str | torch.device | None = None) -> Any:
+def load(path: str | os.PathLike, device: Any = None) -> Any:
     """Read an estimator written by :func:`save`; runs no code from the file.
 
     Parameters
@@ -371,7 +381,19 @@ def load(path: str | os.PathLike, device: str | torch.device | None = None) -> A
 
 
 class SaveLoadMixin:
-    """``save(path)`` and ``load(path)`` for latentspec's estimators (see :func:`save`, :func:`load`)."""
+    """``save(path)`` and ``load(path)`` for latentspec's estimators (see :func:`save`, :func:`load`).
+
+    Every public subclass registers itself as a class a model file may hold, and
+    names in ``_model_file_excludes`` the attributes it keeps out of the file
+    (state that only pickle can carry, or objects not needed after ``fit``).
+    """
+
+    _model_file_excludes: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            _REGISTERED[cls.__name__] = cls
 
     def save(self, path: str | os.PathLike) -> None:
         """Write this estimator to a model file that loads without running code.
@@ -388,7 +410,7 @@ class SaveLoadMixin:
         save(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str | torch.device | None = None) -> Any:
+    def load(cls, path: str | os.PathLike, device: Any = None) -> Any:
         """Read an estimator of this class from a model file written by ``save``.
 
         Parameters

@@ -384,7 +384,7 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     expected_sample = est.sample(5, random_state=0)
 
     payloads = []
-    real_state_to_bytes = latentspec.lwgan.state_to_bytes
+    real_state_to_bytes = latentspec._lwgan_state.state_to_bytes
 
     def spy(module):
         payloads.append(real_state_to_bytes(module))
@@ -393,7 +393,7 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     with monkeypatch.context() as patch:
         # Every storage torch.save writes is tagged as living on the first GPU.
         patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
-        patch.setattr(latentspec.lwgan, "state_to_bytes", spy)
+        patch.setattr(latentspec._lwgan_state, "state_to_bytes", spy)
         est.device_ = torch.device("cuda:0")
         blob = pickle.dumps(est)
     assert len(payloads) == 1
@@ -565,13 +565,13 @@ def test_tiny_params_cover_every_cost_parameter():
 
 def test_transform_and_decode_work_in_chunks(fitted_rank2, s_curve, monkeypatch):
     """Guards bounded memory: results do not depend on how many rows go through at once."""
-    import latentspec.lwgan as lwgan_module
+    import latentspec._batching as batching
 
     whole_Z = fitted_rank2.transform(s_curve)
     whole_X = fitted_rank2.inverse_transform(whole_Z)
     whole_samples = fitted_rank2.sample(50, random_state=0)
-    monkeypatch.setattr(lwgan_module, "_CHUNK_ROWS", 7)
-    assert len(lwgan_module._chunks(len(s_curve))) == -(-len(s_curve) // 7)
+    monkeypatch.setattr(batching, "CHUNK_ROWS", 7)
+    assert len(batching.chunks(len(s_curve))) == -(-len(s_curve) // 7)
     np.testing.assert_allclose(fitted_rank2.transform(s_curve), whole_Z, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(fitted_rank2.inverse_transform(whole_Z), whole_X, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(fitted_rank2.sample(50, random_state=0), whole_samples, rtol=1e-6, atol=1e-6)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+import latentspec._model
 import latentspec._threads as threads_module
 import latentspec.lwgan
 from latentspec import LWGANEstimator
@@ -31,13 +32,13 @@ def threads_seen(monkeypatch):
 
     monkeypatch.setattr(latentspec.lwgan.Trainer, "run", recording_run)
     for name in ("encode", "generate"):
-        original = getattr(latentspec.lwgan.LWGANModule, name)
+        original = getattr(latentspec._model.LWGANModule, name)
 
         def recording(self, *args, _original=original, _name=name, **kwargs):
             seen[_name].append(torch.get_num_threads())
             return _original(self, *args, **kwargs)
 
-        monkeypatch.setattr(latentspec.lwgan.LWGANModule, name, recording)
+        monkeypatch.setattr(latentspec._model.LWGANModule, name, recording)
     return seen
 
 
