@@ -8,7 +8,7 @@ bug in an estimator is a bug to fix, not an entry here.
 """
 
 # The deep LSD estimators build one label direction per class from the class means,
-# so by design (latentspec/spectral.py) fit raises ValueError when the latent space
+# so by design (latentspec/quasi_eigen.py) fit raises ValueError when the latent space
 # has fewer dimensions than classes, or when the class means are linearly dependent.
 # Some checks fit only on data like that; every property they test is also tested
 # on valid data in tests/test_spectral.py (see test_sklearn_properties_on_valid_data).
