@@ -1,7 +1,7 @@
 """Command line: ``latentspec demo`` and ``latentspec estimate-dim SOURCE``.
 
 ``demo`` runs the whole job on scikit-learn's digits and writes an HTML report
-(see :mod:`latentspec.report`).
+(see :mod:`latentspec.demo`).
 
 ``estimate-dim SOURCE``: ``SOURCE`` is a built-in data set name (``swiss_roll``,
 ``s_curve``, ``hyperplane``, ``sphere``, ``torus``, ``linear_subspace``) or a
@@ -29,8 +29,10 @@ import torch
 
 from ._version import __version__
 from .datasets import INTRINSIC_DIMENSIONS, make_dataset
+from .demo import run_demo
 from .lwgan import LWGANEstimator
-from .report import format_ranks, rank_uncertainty, run_demo
+from .plotting import plot_rank_scores, save_figure
+from .rank_report import format_ranks, rank_uncertainty
 
 __all__ = ["QUICK_ESTIMATE", "main"]
 
@@ -105,17 +107,12 @@ def _thread_option(threads: int | None) -> int | None:
 def _save_rank_plot(estimator: LWGANEstimator, path: Path) -> str | None:
     """Save the rank-score plot; without matplotlib say so on stderr and return None."""
     try:
-        from .plotting import _pyplot, plot_rank_scores
-
-        plt = _pyplot()
-    except ImportError:
+        fig = plot_rank_scores(estimator)
+    except ImportError:  # plotting imports matplotlib when it draws
         print("latentspec: note: matplotlib is not installed, so no plot was saved "
               "(pip install 'latentspec[plots]')", file=sys.stderr)
         return None
-    fig = plot_rank_scores(estimator)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return str(path)
+    return save_figure(fig, path)
 
 
 def _estimate(args: argparse.Namespace) -> int:

@@ -1,11 +1,13 @@
 """Figures: LWGAN rank scores, samples and training history; LSD spectra, denoising grids, rotation morphs.
 
 Needs matplotlib (``pip install latentspec[plots]``). Every function draws on a
-new figure and returns it, so it can be shown or saved (``fig.savefig(path)``).
+new figure and returns it, so it can be shown or saved (:func:`save_figure`, or
+``fig.savefig(path)``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +21,7 @@ __all__ = [
     "plot_rotation_morph",
     "plot_samples_per_rank",
     "plot_training_history",
+    "save_figure",
 ]
 
 
@@ -33,12 +36,63 @@ def _pyplot() -> Any:
     return plt
 
 
+def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: float = 110) -> str:
+    """Save a matplotlib figure to ``path`` and close it.
+
+    The format follows the file's ending (``.png``, ``.pdf``, ``.svg``, ...), as
+    for ``fig.savefig``; closing frees the figure's memory, which matters when
+    many figures are drawn in one process.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        E.g. the figure of one of the ``plot_*`` functions of this module.
+    path : str or path-like
+        The file to write; its folder must exist. An existing file is overwritten.
+    dpi : float, default=110
+        Resolution in dots per inch (the figures of ``latentspec demo``).
+
+    Returns
+    -------
+    str
+        ``path``, as a string.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from latentspec.plotting import plot_denoising_grid, save_figure
+    >>> clean = np.random.default_rng(0).random((4, 64))
+    >>> fig = plot_denoising_grid(clean, clean + 0.1, {"method": clean}, (8, 8), n_examples=4)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     saved = save_figure(fig, os.path.join(folder, "grid.png"))
+    ...     os.path.basename(saved), os.path.getsize(saved) > 1000
+    ('grid.png', True)
+    """
+    fig.savefig(path, dpi=dpi)
+    _pyplot().close(fig)
+    return os.fspath(path)
+
+
 def _image(row: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
     shape = tuple(image_shape)
     if int(np.prod(shape)) != np.asarray(row).size:
         raise ValueError(f"image_shape {shape} does not match rows of {np.asarray(row).size} values")
     image = np.asarray(row, dtype=float).reshape(shape)
     return image[0] if image.ndim == 3 and image.shape[0] == 1 else image
+
+
+def _show_image(ax: Any, row: np.ndarray, image_shape: Sequence[int]) -> None:
+    """One image on ``ax``: grey levels 0 (white) to 1 (black), no ticks."""
+    ax.imshow(_image(row, image_shape), cmap="gray_r", vmin=0.0, vmax=1.0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _row_title(ax: Any, title: str, **style: Any) -> None:
+    """The title of a row of images, left of its first image."""
+    ax.set_ylabel(title, rotation=0, ha="right", va="center", fontsize=8, **style)
 
 
 def plot_lsd_spectrum(basis: Any, z: np.ndarray, title: str | None = None) -> Any:
@@ -127,11 +181,8 @@ def plot_denoising_grid(
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.15 * len(rows)), squeeze=False)
     for r, (name, images) in enumerate(rows.items()):
         for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(_image(images[c], image_shape), cmap="gray_r", vmin=0.0, vmax=1.0)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+            _show_image(axes[r, c], images[c], image_shape)
+        _row_title(axes[r, 0], name)
     fig.tight_layout()
     return fig
 
@@ -174,14 +225,11 @@ def plot_rotation_morph(
     fig, axes = plt.subplots(n_codes, n_angles, figsize=(0.9 * n_angles + 0.6, 0.95 * n_codes + 0.3), squeeze=False)
     for r in range(n_codes):
         for c in range(n_angles):
-            ax = axes[r, c]
-            ax.imshow(_image(images[c, r], image_shape), cmap="gray_r", vmin=0.0, vmax=1.0)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _show_image(axes[r, c], images[c, r], image_shape)
             if r == 0:
-                ax.set_title(f"{np.degrees(angles[c]):.0f}°", fontsize=7)
+                axes[r, c].set_title(f"{np.degrees(angles[c]):.0f}°", fontsize=7)
         if row_titles is not None:
-            axes[r, 0].set_ylabel(row_titles[r], rotation=0, ha="right", va="center", fontsize=8)
+            _row_title(axes[r, 0], row_titles[r])
     fig.tight_layout()
     return fig
 
@@ -292,13 +340,9 @@ def plot_samples_per_rank(
     for row, rank in enumerate(ranks):
         samples = lwgan.sample(n_per_rank, random_state=random_state, rank=rank)
         for c in range(n_per_rank):
-            ax = axes[row, c]
-            ax.imshow(_image(samples[c], shape), cmap="gray_r", vmin=0.0, vmax=1.0)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _show_image(axes[row, c], samples[c], shape)
         label = f"rank {rank}" + (" *" if rank == marked else "")
-        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8,
-                                color="tab:red" if rank == marked else "black")
+        _row_title(axes[row, 0], label, color="tab:red" if rank == marked else "black")
     fig.tight_layout(pad=0.3)
     return fig
 
