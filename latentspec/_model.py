@@ -205,10 +205,12 @@ class LWGANModule(nn.Module):
     def rank_terms(
         self, x: torch.Tensor, z: torch.Tensor, prior: torch.Tensor, alpha: torch.Tensor, ranks: list[int]
     ) -> dict[str, torch.Tensor]:
-        """The four score terms of each of ``ranks`` on one batch, sharing data and noise.
+        """The score terms of each of ``ranks`` on one batch, sharing data and noise.
 
         Returns a dict of tensors of shape ``(len(ranks),)``: critic gap,
-        reconstruction error, gradient penalty and MMD of each rank.
+        reconstruction error, gradient penalty, MMD and latent reconstruction
+        error ``||z - Q(G(z), r)||`` of the rank-``r`` prior draws ``z`` (``prior``
+        masked to the rank) of each rank.
         """
         n, k = x.shape[0], len(ranks)
         layout = RankLayout.blocks(ranks, n, self.latent_dim, x.device)
@@ -223,5 +225,8 @@ class LWGANModule(nn.Module):
             mmd = imq_mmd(layout.grouped(codes), layout.grouped(ps * layout.mask), self.latent_dim)
             between = generated + alphas * (reconstructed - generated)
             penalty = self.penalty(between, layout).view(k, n).mean(1)
-        return {"critic_gap": gap, "reconstruction": recon, "gradient_penalty": penalty, "mmd": mmd}
+            drawn = ps * layout.mask
+            latent = reconstruction_error(drawn, self.encode(self.generate(drawn), layout)).view(k, n).mean(1)
+        return {"critic_gap": gap, "reconstruction": recon, "gradient_penalty": penalty, "mmd": mmd,
+                "latent_reconstruction": latent}
 

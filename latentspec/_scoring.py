@@ -1,4 +1,4 @@
-"""Scoring the ranks of a trained LWGAN: the authors' score, from named terms.
+"""Scoring the ranks of a trained LWGAN: the authors' score and the latent reconstruction, from named terms.
 
 For each of ``n_repeats`` evaluations one batch of data rows, one draw of latent
 noise and one set of interpolation weights are shared by every rank scored, so the
@@ -6,8 +6,12 @@ scores of one evaluation differ only through the rank (their differences are
 paired). Each rank ``s`` gets
 
     S(s) = critic gap + reconstruction error + gradient penalty + lambda_mmd * MMD
+           + latent reconstruction error
 
-(lower is better); :func:`score_weights` names the weight of every term. The rules
+(lower is better): the LWGAN authors' score plus the mean ``||z - Q(G(z), s)||`` of
+rank-``s`` prior draws ``z``, which is small only where the generator of rank ``s``
+is one-to-one (see ``docs/lwgan.md``). :func:`score_weights` names the weight of
+every term. The rules
 that turn the score table into a rank are in :mod:`latentspec._rank_selection`.
 """
 
@@ -22,7 +26,7 @@ from ._prior import LatentPrior
 __all__ = ["SCORE_TERMS", "score_ranks", "score_weights"]
 
 # The terms of the score, in the order of the arrays score_ranks returns.
-SCORE_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
+SCORE_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd", "latent_reconstruction")
 
 
 def score_weights(lambda_mmd: float) -> dict[str, float]:
@@ -30,10 +34,11 @@ def score_weights(lambda_mmd: float) -> dict[str, float]:
 
     Examples
     --------
-    >>> score_weights(0.5)
-    {'critic_gap': 1.0, 'gradient_penalty': 1.0, 'reconstruction': 1.0, 'mmd': 0.5}
+    >>> score_weights(0.5)["mmd"], score_weights(0.5)["latent_reconstruction"]
+    (0.5, 1.0)
     """
-    return {"critic_gap": 1.0, "gradient_penalty": 1.0, "reconstruction": 1.0, "mmd": float(lambda_mmd)}
+    return {"critic_gap": 1.0, "gradient_penalty": 1.0, "reconstruction": 1.0, "mmd": float(lambda_mmd),
+            "latent_reconstruction": 1.0}
 
 
 def score_ranks(

@@ -173,7 +173,8 @@ class LWGANEstimator(
     rank_scores_ : dict of ndarray
         ``rank``, ``mean`` (lower is better), ``std_error`` and
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
-        the mean of each score term, and ``per_repeat``, the score of every
+        the mean of each score term (``critic_gap``, ``reconstruction``,
+        ``gradient_penalty``, ``mmd``, ``latent_reconstruction``), and ``per_repeat``, the score of every
         repeat and rank (shape ``(n_score_repeats, n_ranks)``), to which any rule
         of :func:`latentspec.choose_rank` can be applied.
     history_ : dict of list
@@ -460,8 +461,9 @@ class LWGANEstimator(
         """Negative LWGAN score of the chosen rank on ``X`` (higher is better).
 
         The score is minus the sum of the critic gap, the reconstruction error,
-        the gradient penalty and ``lambda_mmd`` times the MMD between the codes
-        of ``X`` and the prior, averaged over ``n_score_repeats`` batches drawn
+        the gradient penalty, ``lambda_mmd`` times the MMD between the codes of
+        ``X`` and the prior, and the latent reconstruction error of prior draws
+        (``docs/lwgan.md``), averaged over ``n_score_repeats`` batches drawn
         with a fixed seed (so the same model and data always give the same
         number). Use it on held-out data, e.g. through ``GridSearchCV``.
 

@@ -21,7 +21,10 @@ from latentspec._validation import check_seed
 
 from ._tiny import TINY_PARAMS, is_cost_parameter
 
-SCORE_KEYS = {"rank", "mean", "std_error", "std_error_diff", "critic_gap", "reconstruction", "gradient_penalty", "mmd"}
+SCORE_KEYS = {
+    "rank", "mean", "std_error", "std_error_diff", "critic_gap", "reconstruction", "gradient_penalty", "mmd",
+    "latent_reconstruction",
+}
 HISTORY_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd")
 HISTORY_KEYS = {"phase", "step", *HISTORY_TERMS}
 PHASES = ("warmup", "adversarial", "critic_refit")
