@@ -14,27 +14,23 @@ Run::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-import torch
+from _common import add_thread_option, apply_threads, results_path, write_results
 
 from latentspec import LWGANEstimator
 from latentspec.datasets import make_dataset
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="swiss_roll")
     parser.add_argument("--n-iter", type=int, nargs="+", default=[0, 300])
-    parser.add_argument("--threads", type=int, default=None, help="n_threads of the estimator (default: its policy)")
-    parser.add_argument("--out", type=Path, default=RESULTS / "adversarial_phase.json")
+    add_thread_option(parser, help="n_threads of the estimator (default: its policy)")
+    parser.add_argument("--out", type=Path, default=results_path("adversarial_phase"))
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     X, true_dim = make_dataset(args.dataset, n_samples=2000, random_state=0)
     rows = []
     for n_iter in args.n_iter:
@@ -55,8 +51,7 @@ def main() -> None:
         print(f"n_iter={n_iter:4d}: estimate {est.intrinsic_dim_} (true {true_dim}), {seconds:.0f} s")
         for r, rec, score in zip(scores["rank"], scores["reconstruction"], scores["mean"]):
             print(f"    rank {r}: reconstruction error {rec:.4f}, score {score:.4f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"dataset": args.dataset, "true": true_dim, "rows": rows}, indent=2) + "\n")
+    write_results(args.out, {"dataset": args.dataset, "true": true_dim, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -29,18 +29,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
+from _common import add_thread_option, apply_threads, environment, results_path, write_results
 
 from latentspec import LWGANEstimator
-
-RESULTS = Path(__file__).parent / "results"
 
 # scikit-dimension estimators that finish within seconds to a few minutes on these samples.
 BASELINES = ("TwoNN", "MLE", "DANCo", "MADA", "TLE", "CorrInt", "lPCA")
@@ -126,16 +122,15 @@ def main() -> None:
     parser.add_argument("--manifolds", nargs="+", default=None, help="names to run (default: all 24)")
     parser.add_argument("--baselines", nargs="*", default=list(BASELINES), help="scikit-dimension estimators")
     parser.add_argument("--noise", type=float, default=0.0, help="Gaussian noise, as a share of each feature's std")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    add_thread_option(parser, help="torch threads (default: torch's choice)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.table:
         print(markdown_tables(args.table))
         return
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     name = "benchmark_manifolds" + (f"_noise{args.noise:g}" if args.noise else "")
-    out = args.out or RESULTS / f"{name}.json"
+    out = args.out or results_path(name)
     estimators = ["LWGAN", *args.baselines]
 
     results = {}
@@ -192,15 +187,8 @@ def main() -> None:
             )
         results[str(n)] = {"rows": rows, "summary": summary}
 
-    meta = {
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-        "machine": platform.processor() or platform.machine(),
-        "noise": args.noise,
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    meta = {**environment("torch", "threads", "cpu_count", "machine"), "noise": args.noise}
+    write_results(out, {"meta": meta, "results": results})
     print(f"written to {out}")
 
 

@@ -22,19 +22,17 @@ Run::
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import add_thread_option, results_path, write_results
 from sklearn.model_selection import GridSearchCV
 
 from latentspec import LWGANEstimator
 from latentspec.datasets import make_dataset
 
-RESULTS = Path(__file__).parent / "results"
 RANKS = [1, 2, 3, 4]
 QUICK = {"n_warmup": 20, "n_critic_refit": 2, "n_score_repeats": 2, "batch_size": 32,
          "encoder_layers": (16,), "generator_layers": (16,), "critic_layers": (16,)}
@@ -85,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--dataset", default="s_curve")
     parser.add_argument("--n-samples", type=int, default=2000)
     parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None, help="the estimator's n_threads (default: its policy)")
+    add_thread_option(parser, help="the estimator's n_threads (default: its policy)")
     parser.add_argument("--grid", choices=["rank", "latent_dim"], default="rank",
                         help="rank: latent_dim=4 and rank 1..4; latent_dim: latent_dim = rank = 1..4")
     parser.add_argument("--n-warmup", type=int, default=None, help="warm-up steps (default: the estimator's)")
@@ -93,8 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="tiny fits: checks that the script works")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    out = args.out or (Path(tempfile.gettempdir()) / "cross_validate_rank_quick.json" if args.quick
-                       else RESULTS / "cross_validate_rank.json")
+    out = args.out or results_path("cross_validate_rank", quick=args.quick)
 
     X, true_dim = make_dataset(args.dataset, n_samples=300 if args.quick else args.n_samples,
                                random_state=args.random_state)
@@ -136,8 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
         "margin": margin,
         "seconds": round(seconds, 1),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n")
+    write_results(out, record)
     return record
 
 

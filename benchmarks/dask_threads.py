@@ -15,20 +15,18 @@ Run (needs ``pip install "dask[distributed]"``)::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
 import joblib
 import torch
+from _common import environment, results_path, write_results
 from dask.distributed import Client, LocalCluster
 from sklearn.model_selection import GridSearchCV
 
 from latentspec import LWGANEstimator
 from latentspec.datasets import make_dataset
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def _threads() -> tuple[int, str | None]:
@@ -41,7 +39,7 @@ def main() -> None:
     parser.add_argument("--n-samples", type=int, default=1000)
     parser.add_argument("--n-warmup", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=RESULTS / "dask_threads.json")
+    parser.add_argument("--out", type=Path, default=results_path("dask_threads"))
     args = parser.parse_args()
 
     X, _ = make_dataset("s_curve", n_samples=args.n_samples, random_state=0)
@@ -70,20 +68,16 @@ def main() -> None:
             print(f"{k} torch thread(s) per worker: {elapsed:.1f} s" + (" (warm-up)" if step == 0 else ""))
     for k, times in seconds.items():
         print(f"{k} thread(s): best {min(times):.1f} s, all {times}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "meta": {"torch": torch.__version__, "cpu_count": os.cpu_count(), "n_workers": args.n_workers},
-                "client_torch_threads": torch.get_num_threads(),
-                "worker_torch_threads_at_start": sorted(t for t, _ in workers.values()),
-                "worker_omp_num_threads_at_start": sorted(str(o) for _, o in workers.values()),
-                "search": {"n_samples": args.n_samples, "n_warmup": args.n_warmup, "ranks": [1, 2], "cv": 2},
-                "seconds_by_threads_per_worker": {str(k): v for k, v in seconds.items()},
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        args.out,
+        {
+            "meta": {**environment("torch", "cpu_count"), "n_workers": args.n_workers},
+            "client_torch_threads": torch.get_num_threads(),
+            "worker_torch_threads_at_start": sorted(t for t, _ in workers.values()),
+            "worker_omp_num_threads_at_start": sorted(str(o) for _, o in workers.values()),
+            "search": {"n_samples": args.n_samples, "n_warmup": args.n_warmup, "ranks": [1, 2], "cv": 2},
+            "seconds_by_threads_per_worker": {str(k): v for k, v in seconds.items()},
+        },
     )
 
 

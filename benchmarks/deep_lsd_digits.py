@@ -40,27 +40,23 @@ Run from the repository root (about 9 minutes on 2 CPU cores, most of it the den
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
+from _common import add_thread_option, apply_threads, environment, results_path, write_results
 from sklearn.decomposition import PCA, KernelPCA
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC, LinearSVC
 
-import latentspec
 from latentspec import LatentRotator, LatentSpectralDenoiser, LWGANEstimator, QuasiEigenBasis
 from latentspec.datasets import load_digits_scaled
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "deep_lsd_digits.json"
 FIGURES = ROOT / "docs" / "figures"
 PAIRS = [(0, 1), (1, 7), (2, 3), (3, 8), (4, 9), (5, 6), (6, 0), (7, 1), (8, 3), (9, 4)]
 NOISE = 0.25
@@ -322,8 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="dropout values in latentspec's denoising grid (with every n_warmup)",
     )
     parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_thread_option(parser)
+    parser.add_argument("--out", type=Path, default=results_path("deep_lsd_digits"))
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--test-size", type=float, default=0.25, help="held-out share for the LSD accuracy")
     parser.add_argument(
@@ -337,8 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the three parts, print the tables, write the JSON and the figures."""
     args = build_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if apply_threads(args):
         args.lwgan_params = {**args.lwgan_params, "n_threads": args.threads}  # else the estimator's policy
     X, y = load_digits_scaled()
     return run(X, y, args, "deep_lsd_digits")
@@ -388,12 +383,9 @@ def run(
         "rotations": rot,
         "figures": written,
         "wall_seconds": total,
-        "latentspec": latentspec.__version__,
-        "torch": torch.__version__,
-        "python": platform.python_version(),
+        **environment("latentspec", "torch", "python"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    write_results(args.out, results, default=str)
     return results
 
 

@@ -42,37 +42,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from _common import add_thread_option, apply_threads, environment, results_path, write_results
+from deep_lsd_digits import NOISE, kernel_pca_errors, noisy_split
 from scipy.special import logsumexp
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deep_lsd_digits import NOISE, kernel_pca_errors, noisy_split  # noqa: E402
+from latentspec.datasets import load_digits_scaled, load_mnist_sample
 
-import latentspec  # noqa: E402
-from latentspec.datasets import load_digits_scaled, load_mnist_sample  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
 BANDWIDTHS = (0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
 DATASETS = {
     "digits": {
         "load": load_digits_scaled,
         "gammas": [5e-3, 1e-2, 2e-2, 4e-2, 8e-2],
-        "latentspec_results": RESULTS / "deep_lsd_digits.json",
+        "latentspec_results": results_path("deep_lsd_digits"),
     },
     "mnist": {
         "load": load_mnist_sample,
         "gammas": [5e-4, 1e-3, 2e-3, 5e-3, 1e-2],
-        "latentspec_results": RESULTS / "reproduce_papers.json",
+        "latentspec_results": results_path("reproduce_papers"),
     },
 }
 
@@ -181,11 +176,10 @@ def best(errors: dict) -> tuple[Any, float]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="digits")
-    parser.add_argument("--threads", type=int, default=None)
+    add_thread_option(parser)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     spec = DATASETS[args.dataset]
     X, y = spec["load"]()
     X_train, X_test, X_train_noisy, X_test_noisy, _ = noisy_split(X, y)
@@ -265,13 +259,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "latentspec_recorded": latentspec_error,
         "at_or_under_target": beating,
         "wall_seconds": total,
-        "latentspec": latentspec.__version__,
-        "torch": torch.__version__,
-        "python": platform.python_version(),
+        **environment("latentspec", "torch", "python"),
     }
-    out = args.out or RESULTS / f"denoising_references{'' if args.dataset == 'digits' else '_' + args.dataset}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    out = args.out or results_path(f"denoising_references{'' if args.dataset == 'digits' else '_' + args.dataset}")
+    write_results(out, results)
     return results
 
 

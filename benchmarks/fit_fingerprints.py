@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _common import environment, write_results
 
 from latentspec import LatentRotator, LatentSpectralDenoiser, LWGANEstimator, QuasiEigenBasis, save
 from latentspec.datasets import load_digits_scaled, make_s_curve_3d, make_swiss_roll_2d
@@ -189,7 +190,7 @@ def main() -> int:
                 outputs["inverse_transform"] = est.inverse_transform(outputs["transform"])
             np.savez(args.model_files / f"{name}.npz", **outputs)
     if args.out:
-        args.out.write_text(json.dumps({"torch": torch.__version__, "fingerprints": results}, indent=2) + "\n")
+        write_results(args.out, {**environment("torch"), "fingerprints": results})
         print(f"wrote {args.out}")
     if args.check:
         before = json.loads(args.check.read_text())["fingerprints"]

@@ -34,11 +34,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import add_thread_option, apply_threads, results_path, write_results
 
 from latentspec import LWGANEstimator
 from latentspec._model import RankLayout
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def per_rank_errors(model: LWGANEstimator, X: np.ndarray) -> np.ndarray:
@@ -58,12 +57,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifolds", nargs="+", default=None, help="names to run (default: all 24)")
     parser.add_argument("--n-samples", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=2)
+    add_thread_option(parser, default=2)
     parser.add_argument("--params", type=json.loads, nargs="+", default=[{}],
                         help="extra estimator parameters, as JSON; several settings run one after another")
-    parser.add_argument("--out", type=Path, default=RESULTS / "heldout_reconstruction.json")
+    parser.add_argument("--out", type=Path, default=results_path("heldout_reconstruction"))
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    apply_threads(args)
 
     bench = skdim.datasets.BenchmarkManifolds(random_state=0)
     data = bench.generate(n=args.n_samples)
@@ -97,8 +96,7 @@ def main() -> None:
         print("  rank      " + " ".join(f"{r:>6}" for r in range(1, k + 1)))
         print("  train     " + " ".join(f"{v:>6.3f}" for v in train))
         print("  held out  " + " ".join(f"{v:>6.3f}" for v in held_out), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, results)
     print(f"written to {args.out}")
 
 

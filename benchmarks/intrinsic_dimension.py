@@ -15,18 +15,16 @@ Run (needs ``pip install scikit-dimension``; about 1-3 minutes per LWGAN fit on 
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import add_thread_option, apply_threads, environment, results_path, write_results
 
 from latentspec import LWGANEstimator, choose_rank
 from latentspec.datasets import make_dataset
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def skdim_estimates(X: np.ndarray) -> dict[str, float]:
@@ -46,14 +44,13 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["swiss_roll", "s_curve", "hyperplane"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n-samples", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=None, help="the estimator's n_threads (default: its policy)")
+    add_thread_option(parser, help="the estimator's n_threads (default: its policy)")
     parser.add_argument(
         "--precision", default="float32", choices=["float32", "bfloat16"], help="LWGANEstimator's precision"
     )
-    parser.add_argument("--out", type=Path, default=RESULTS / "intrinsic_dimension.json")
+    parser.add_argument("--out", type=Path, default=results_path("intrinsic_dimension"))
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
 
     rows = []
     header = f"{'data set':<12} {'seed':>4} {'true':>4} {'LWGAN':>5} {'1-SE':>5} {'time s':>7} {'MLE':>6} {'TwoNN':>6}"
@@ -91,10 +88,10 @@ def main() -> None:
         f"\nLWGAN (default rule) correct: {correct}/{len(rows)}; with the one-SE rule: {one_se}/{len(rows)}; "
         f"slowest fit {max(r['seconds'] for r in rows):.1f} s"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     threads = estimator._thread_count() or torch.get_num_threads()  # what the fits used
-    meta = {"torch": torch.__version__, "threads": threads, "machine": platform.processor()}
-    args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    # platform.processor() alone (empty on most Linux machines), as this file has always recorded.
+    meta = {**environment("torch"), "threads": threads, "machine": platform.processor()}
+    write_results(args.out, {"meta": meta, "rows": rows})
     print(f"written to {args.out}")
 
 

@@ -29,22 +29,16 @@ Needs ``pip install "latentspec[mnist]" scikit-dimension``. Run from the reposit
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
+import deep_lsd_digits  # the shared deep LSD parts
 import numpy as np
-import torch
+from _common import apply_threads, results_path
+from intrinsic_dimension import skdim_estimates
 from sklearn.model_selection import train_test_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import deep_lsd_digits  # noqa: E402  (the shared deep LSD parts)
-from intrinsic_dimension import skdim_estimates  # noqa: E402
-
-from latentspec import LWGANEstimator  # noqa: E402
-from latentspec.datasets import load_mnist_sample  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results" / "reproduce_papers.json"
+from latentspec import LWGANEstimator
+from latentspec.datasets import load_mnist_sample
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -60,7 +54,7 @@ def main(argv: list[str] | None = None) -> dict:
         "never for the intrinsic dimension)",
     )
     parser.set_defaults(
-        out=RESULTS,
+        out=results_path("reproduce_papers"),
         test_size=0.2,
         n_warmup=8000,
         label_weight=100.0,
@@ -71,8 +65,7 @@ def main(argv: list[str] | None = None) -> dict:
         figure_prefix="mnist_",
     )
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     args.lwgan_params = {
         "image_shape": args.image_shape,
         "conv_layers": tuple(args.conv_layers),

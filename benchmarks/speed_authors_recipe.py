@@ -79,9 +79,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -89,6 +87,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _common import add_thread_option, apply_threads, environment, machine, results_path, write_results
 from torch import nn
 from torch.nn import functional as F
 from torch.optim.optimizer import register_optimizer_step_post_hook
@@ -115,8 +114,6 @@ IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 BASELINE_WARMUP = 2
 # latentspec phases outside the adversarial loop, switched off where they exist.
 LATENTSPEC_OFF = {"n_warmup": 0, "n_critic_refit": 0}
-
-RESULTS = Path(__file__).resolve().parent / "results" / "speed_authors_recipe.json"
 
 
 # --------------------------------------------------------------------- baseline
@@ -445,13 +442,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iters", type=int, default=5, help="outer iterations timed per block and implementation")
     parser.add_argument("--repeats", type=int, default=3, help="alternating blocks per implementation")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (both)")
+    add_thread_option(parser, default=2, help="torch.set_num_threads (both)")
     parser.add_argument("--device", default="cpu", help='"cpu" (default) or "cuda"')
     parser.add_argument(
         "--precision", default="float32", choices=["float32", "bfloat16"],
         help="latentspec's precision parameter (the baseline always trains in float32)",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
+    parser.add_argument(
+        "--output", type=Path, default=results_path("speed_authors_recipe"), help="where to write the JSON results"
+    )
     args = parser.parse_args(argv)
     if min(args.iters, args.repeats, args.threads) < 1:
         parser.error("--iters, --repeats and --threads must be >= 1")
@@ -472,7 +471,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         The results written to the JSON file.
     """
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    apply_threads(args)
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda asked for, but PyTorch sees no CUDA device")
@@ -519,7 +518,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if device.type == "cuda":
         device_name = torch.cuda.get_device_name(device)
     else:
-        device_name = platform.processor() or platform.machine() or "cpu"
+        device_name = machine() or "cpu"
     fingerprint = source_fingerprint()
     print("LWGAN outer iteration (20 critic + 5 encoder/generator updates), authors' swiss-roll recipe")
     print(f"  z_dim={Z_DIM}, batch={BATCH}, n={N_POINTS}; {args.repeats} alternating blocks per implementation")
@@ -583,20 +582,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "cpu_seconds_per_iteration_all": flat_cpu,
         "latentspec_fit_wall_seconds": fit_walls,
         "latentspec_source_sha256_12": fingerprint,
-        "torch": torch.__version__,
-        "latentspec": latentspec.__version__,
-        "threads": torch.get_num_threads(),
+        # The environment entries where the earlier results files have them.
+        **environment("torch", "latentspec", "threads"),
         "device": str(device),
         "latentspec_precision": args.precision,
         "device_name": device_name,
-        "python": platform.python_version(),
+        **environment("python"),
         "wall_seconds": total_wall,
         "load_average_1min_before": load_before,
         "load_average_1min_after": load_after,
-        "cpu_count": os.cpu_count(),
+        **environment("cpu_count"),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.output, results)
     print(f"  results written to {args.output}")
     return results
 

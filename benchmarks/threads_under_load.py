@@ -24,15 +24,13 @@ Run it on an otherwise idle machine (any other work changes the numbers)::
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
-import platform
-import tempfile
 import time
 from pathlib import Path
 
 import torch
+from _common import environment, machine, results_path, write_results
 
 # torch's own count, read before anything in this process changes it.
 TORCH_DEFAULT_THREADS = torch.get_num_threads()
@@ -42,7 +40,6 @@ from latentspec._threads import MLP_CPU_THREADS  # noqa: E402
 from latentspec._training import Trainer  # noqa: E402
 from latentspec.datasets import make_s_curve_3d  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results"
 QUICK = {"encoder_layers": (16,), "generator_layers": (16,), "critic_layers": (16,), "batch_size": 64,
          "n_critic_refit": 2, "n_score_repeats": 2}
 LOAD_LIMIT = 1.2  # the default may be at most 20 % slower than the best of 1 and 2 threads under load
@@ -112,8 +109,7 @@ def main() -> None:
     extra = QUICK if args.quick else {}
     if args.quick:
         args.n_samples, args.n_warmup = min(args.n_samples, 300), args.n_warmup or 20
-    out = args.out or (Path(tempfile.gettempdir()) / "threads_under_load_quick.json" if args.quick
-                       else RESULTS / "threads_under_load.json")
+    out = args.out or results_path("threads_under_load", quick=args.quick)
 
     X = make_s_curve_3d(n_samples=args.n_samples, random_state=0)
     counts: dict[str, int | None] = {"1": 1, "2": 2, "torch": TORCH_DEFAULT_THREADS, "None": None}
@@ -155,20 +151,19 @@ def main() -> None:
           f"{'faster' if two_faster_idle else 'not faster'} than 1"
           + ("" if checks["idle_default_uses_two_when_faster"] else " (the default missed that)"))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
+    write_results(out, {
         "n_samples": args.n_samples,
         "quick": args.quick,
-        "torch": torch.__version__,
+        **environment("torch"),
         "logical_cpus": os.cpu_count(),
         "torch_default_threads": TORCH_DEFAULT_THREADS,
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-        "machine": platform.processor() or platform.machine(),
+        "machine": machine(),
         "policy": {"MLP_CPU_THREADS_without_a_load_reading": MLP_CPU_THREADS,
                    "rule": "torch's count capped at the CPUs other processes leave idle"},
         "conditions": conditions,
         "checks": checks,
-    }, indent=2) + "\n")
+    })
     print(f"wrote {out}")
 
 

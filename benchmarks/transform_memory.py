@@ -3,7 +3,7 @@
 Fits one small model on the S-curve, then, for 10^4, 10^5 and 10^6 rows, runs each
 method in a fresh subprocess and reports the peak resident memory it added beyond
 the array it returns: ``peak RSS after the call - RSS just before it - output
-bytes``. The methods work in chunks of ``latentspec.lwgan._CHUNK_ROWS`` rows; for
+bytes``. The methods work in chunks of ``latentspec._batching.CHUNK_ROWS`` rows; for
 comparison the same is measured with chunking switched off (one chunk of every
 row, as before), in the same run.
 
@@ -17,14 +17,14 @@ The results also go to ``benchmarks/results/transform_memory.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results" / "transform_memory.json"
+from _common import results_path, write_results
+
 ROWS = (10_000, 100_000, 1_000_000)
 METHODS = ("transform", "inverse_transform", "sample")
 
@@ -32,12 +32,12 @@ _CHILD = r"""
 import os, pickle, resource, sys
 import numpy as np
 import torch
-import latentspec.lwgan as lwgan
+import latentspec._batching as batching
 
 torch.set_num_threads(1)
 path, method, n, chunked = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 if not chunked:
-    lwgan._CHUNK_ROWS = 10**9
+    batching.CHUNK_ROWS = 10**9
 with open(path, "rb") as f:
     model = pickle.load(f)
 rng = np.random.default_rng(0)
@@ -74,14 +74,14 @@ def measure(path: str, method: str, n: int, chunked: bool) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> dict:
     """Fit the model, measure every method and row count, print the table, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=results_path("transform_memory"))
     args = parser.parse_args(argv)
 
     import torch
 
     from latentspec import LWGANEstimator
+    from latentspec._batching import CHUNK_ROWS
     from latentspec.datasets import make_s_curve_3d
-    from latentspec.lwgan import _CHUNK_ROWS
 
     torch.set_num_threads(1)
     model = LWGANEstimator(latent_dim=3, rank=2, n_warmup=200, n_critic_refit=10, random_state=0)
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
         path = str(Path(tmp) / "model.pkl")
         with open(path, "wb") as f:
             pickle.dump(model, f)
-        print(f"extra peak memory beyond the output, MB (chunks of {_CHUNK_ROWS} rows vs one chunk)")
+        print(f"extra peak memory beyond the output, MB (chunks of {CHUNK_ROWS} rows vs one chunk)")
         print(f"{'method':<18}{'rows':>10}{'output MB':>11}{'chunked':>10}{'unchunked':>11}")
         for method in METHODS:
             for n in ROWS:
@@ -102,9 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
                      "extra_bytes_unchunked": extra_whole}
                 )
                 print(f"{method:<18}{n:>10}{output / 2**20:>11.1f}{extra / 2**20:>10.1f}{extra_whole / 2**20:>11.1f}")
-    results = {"benchmark": "transform_memory", "chunk_rows": _CHUNK_ROWS, "rows": rows}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    results = {"benchmark": "transform_memory", "chunk_rows": CHUNK_ROWS, "rows": rows}
+    write_results(args.out, results)
     return results
 
 

@@ -1,5 +1,6 @@
-"""The benchmark scripts' own arithmetic, and a tiny run of the rank cross-validation."""
+"""The benchmark scripts' own arithmetic, their shared scaffolding, and a tiny run of the rank cross-validation."""
 
+import argparse
 import importlib.util
 import json
 from pathlib import Path
@@ -10,14 +11,24 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def load_script(monkeypatch):
+    """Import ``benchmarks/<name>.py`` as ``python benchmarks/<name>.py`` sees it: ``benchmarks/`` on sys.path.
+
+    The scripts import ``_common`` and each other by name; sys.path is restored after the test.
+    """
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
-def test_rank_margin_against_the_fold_spread():
+def test_rank_margin_against_the_fold_spread(load_script):
     """Best minus second-best mean score, and the spread over the shared folds of their difference."""
     cross_validate_rank = load_script("cross_validate_rank")
     folds = np.array([[-0.40, -0.10, -0.16], [-0.35, -0.14, -0.17], [-0.30, -0.11, -0.18]])  # (fold, rank)
@@ -36,7 +47,7 @@ def test_rank_margin_against_the_fold_spread():
     assert margin["second_better_in_folds"] == 0
 
 
-def test_cross_validate_rank_quick_run_reports_the_margin(tmp_path, capsys):
+def test_cross_validate_rank_quick_run_reports_the_margin(load_script, tmp_path, capsys):
     cross_validate_rank = load_script("cross_validate_rank")
     out = tmp_path / "cv.json"
     record = cross_validate_rank.main(["--quick", "--cv", "2", "--out", str(out)])
@@ -44,3 +55,30 @@ def test_cross_validate_rank_quick_run_reports_the_margin(tmp_path, capsys):
     assert record["margin"]["best"] == record["selected"]
     assert len(record["split_test_scores"]) == 2
     assert "margin over the second best" in capsys.readouterr().out
+
+
+def test_common_results_files_and_environment(load_script, tmp_path):
+    common = load_script("_common")
+    assert common.results_path("x") == BENCHMARKS / "results" / "x.json"
+    assert common.results_path("x", quick=True).name == "x_quick.json"
+    out = common.write_results(tmp_path / "new" / "r.json", {"b": 1, "a": Path("p")}, default=str)
+    assert out.read_text() == '{\n  "b": 1,\n  "a": "p"\n}\n'
+    assert list(common.environment("torch", "cpu_count", "machine")) == ["torch", "cpu_count", "machine"]
+    assert list(common.environment()) == list(common.ENVIRONMENT)
+
+
+def test_common_thread_option(load_script):
+    common = load_script("_common")
+    parser = argparse.ArgumentParser()
+    common.add_thread_option(parser, default=2)
+    assert parser.parse_args([]).threads == 2
+    assert parser.parse_args(["--threads", "1"]).threads == 1
+    assert common.apply_threads(argparse.Namespace(threads=None)) is None
+
+
+@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers"])
+def test_scripts_import_each_other_without_path_changes(load_script, name):
+    """The scripts that reuse another script's functions import it by name (no sys.path edits of their own)."""
+    module = load_script(name)
+    assert "sys.path" not in (BENCHMARKS / f"{name}.py").read_text()
+    assert callable(module.main)
