@@ -357,8 +357,8 @@ def run(
 
     den = denoising(X, y, args)
     print("2. Denoising (noise 0.25; MSE against the clean test digits; best of each grid)")
-    for name, value in den["best_error"].items():
-        print(f"   {name:<11} {value:.4f}   grid of {den['grid_sizes'][name]}")
+    for method, value in den["best_error"].items():
+        print(f"   {method:<11} {value:.4f}   grid of {den['grid_sizes'][method]}")
     print(f"   settings {den['best_setting']}; noisy input {den['noisy_input_error']:.4f}")
     print(f"   latentspec / best of PCA and KernelPCA: {den['ratio_latentspec_over_best_baseline']:.3f}")
 
