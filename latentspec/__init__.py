@@ -8,7 +8,7 @@ denoise and rotate them.
 
 try:
     import torch  # noqa: F401  (checked first, so that its absence gets a message that says what to do)
-except ImportError as error:  # pragma: no cover - exercised in a subprocess by tests/test_internals.py
+except ImportError as error:  # pragma: no cover - exercised in a subprocess by tests/test_import.py
     raise ImportError(
         "latentspec needs PyTorch (torch >= 2.2), which is not installed in this Python "
         f"({error}). Install it first, e.g. `pip install torch==2.13.0` for the CPU build, "
