@@ -10,8 +10,8 @@ more threads than there are CPUs left idle by other processes (:func:`idle_cpus`
 torch's worker threads wait for each other at the end of every product; when one
 of them shares its core with another busy process, every product waits for the
 slowest, and a fit falls off a cliff (on a 2-core machine beside one CPU-bound
-process, two threads trained at 23 steps/s and one at 57, while on the idle machine
-two threads were faster, 69 against 55; ``benchmarks/results/threads_under_load.json``).
+process, two threads trained at 18 steps/s and one at 53, while on the idle machine
+two threads were faster, 67 against 57; ``benchmarks/results/threads_under_load.json``).
 Where the load cannot be read, MLP networks get :data:`MLP_CPU_THREADS` (one), the
 choice that is never far off.
 ``benchmarks/threads_under_load.py`` measures all of this.
