@@ -171,9 +171,11 @@ class ConditionedMLP(nn.Module):
         super().__init__()
         sizes = (in_features, *hidden, out_features)
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        # Code weights, initialised like the columns they stand for in a concatenated layer.
+        # Code weights: :func:`initialise` draws them like the columns they stand for in a
+        # concatenated layer. Zeros until then, never uninitialised memory (which can hold
+        # NaN: a network used without initialise, as in a test, would then give NaN at random).
         self.code_weights = nn.ParameterList(
-            nn.Parameter(torch.empty(b, code_dim)) for b in sizes[1:]
+            nn.Parameter(torch.zeros(b, code_dim)) for b in sizes[1:]
         )
         self.act = _Activation(activation)
         self.dropout = HiddenDropout()  # not in forward_with_input_gradient (the critic's, never dropped)
