@@ -2,7 +2,9 @@
 
 :func:`_gram_schmidt` orthogonalises the class means of
 :class:`latentspec.QuasiEigenBasis` in order and completes them to an orthogonal
-basis of the latent space with the standard basis vectors.
+basis of the latent space with the standard basis vectors. :func:`_lift_class_means`
+first gives class means that point away from each other (the means of centred
+codes, which sum to zero) a common offset along a direction they do not use.
 """
 
 from __future__ import annotations
@@ -14,7 +16,52 @@ import numpy as np
 _RTOL = 1e-8
 
 
-def _gram_schmidt(vectors: np.ndarray, n_required: int, classes: np.ndarray, hint: str = "") -> tuple[np.ndarray, int]:
+def _lift_class_means(means: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shift negatively correlated class means along a new common direction until they are orthogonal on average.
+
+    The class means of codes from a centred latent law (such as ``N(0, I)``),
+    weighted by class size, sum to zero: ``K`` of them span at most ``K - 1``
+    directions, and Gram-Schmidt in class order leaves the last class a direction
+    made of noise. With ``g < 0`` the mean inner product of two different class
+    means and ``n`` a unit vector orthogonal to all of them, the lifted means
+    ``m_k + sqrt(-g) n`` have mean inner product zero (a regular simplex becomes
+    exactly orthogonal). The shared component ``<n, z>`` adds the same amount to
+    every label coefficient's direction, so it cannot favour one class. Means that
+    are orthogonal or point the same way on average (``g >= 0``), or that leave no
+    direction free, are returned unchanged.
+
+    Returns the means and the offset ``sqrt(-g)`` (0 when unchanged).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> simplex = np.array([[1.0, 0.0, 0.0], [-0.5, 0.75 ** 0.5, 0.0], [-0.5, -(0.75 ** 0.5), 0.0]])
+    >>> lifted, offset = _lift_class_means(simplex)
+    >>> np.round(lifted @ lifted.T, 12) + 0.0, round(offset, 6)
+    (array([[1.5, 0. , 0. ],
+           [0. , 1.5, 0. ],
+           [0. , 0. , 1.5]]), 0.707107)
+    """
+    n_classes, d = means.shape
+    gram = means @ means.T
+    off_diagonal = (gram.sum() - np.trace(gram)) / (n_classes * (n_classes - 1))
+    if not off_diagonal < 0:
+        return means, 0.0
+    # A direction outside the span of the means: the standard basis vector that keeps
+    # most of its length after projecting the span out (deterministic, no random sign).
+    _, singular, vt = np.linalg.svd(means, full_matrices=True)
+    rank = int((singular > _RTOL * singular.max()).sum()) if singular.size else 0
+    if rank >= d:
+        return means, 0.0
+    span = vt[:rank]
+    residuals = np.eye(d) - (np.eye(d) @ span.T) @ span
+    direction = residuals[np.argmax(np.linalg.norm(residuals, axis=1))]
+    direction /= np.linalg.norm(direction)
+    offset = float(np.sqrt(-off_diagonal))
+    return means + offset * direction, offset
+
+
+def _gram_schmidt(vectors: np.ndarray, n_required: int, classes: np.ndarray) -> tuple[np.ndarray, int]:
     """Modified Gram-Schmidt over ``vectors`` in order, completed with e_1..e_d.
 
     Returns the unit rows ``(d, d)`` and how many of them come from ``vectors``.
@@ -50,7 +97,7 @@ def _gram_schmidt(vectors: np.ndarray, n_required: int, classes: np.ndarray, hin
                 f"before it ({classes[:i].tolist()}): the {n_required} class means are linearly dependent, so "
                 "no separate label direction can be built for every class. Latent codes whose class means "
                 "are distinct directions from the origin are needed (e.g. fit the latent model longer or with "
-                f"more dimensions, or merge classes that share a direction){hint}"
+                "more dimensions, or merge classes that share a direction)"
             )
     n_from_vectors = n_kept
     for j in range(d):

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._gram_schmidt import _gram_schmidt
+from ._gram_schmidt import _gram_schmidt, _lift_class_means
 from ._lsd_common import _CoefficientNamesMixin, _label_indices, _LatentCodeMixin
 from ._validation import check_int, check_positive, check_seed
 from .persistence import SaveLoadMixin
@@ -47,7 +47,13 @@ class QuasiEigenBasis(
     """Quasi-eigenvectors of a latent space: one direction per label, completed to a basis.
 
     The deep LSD basis of Toledo-Marin and Glazier. Round 0 takes the mean latent
-    code of every class. Each further round draws ``n_draws`` codes from the
+    code of every class. Class means that point away from each other on average
+    (as those of centred codes, e.g. from a ``N(0, I)`` prior, always do: weighted
+    by class size they sum to zero, so ``K`` of them span only ``K - 1``
+    directions) first get a common offset along a latent direction none of them
+    uses, just large enough to make them orthogonal on average
+    (``class_mean_offset_``); the offset adds the same to the direction of every
+    class, so it favours none. Each further round draws ``n_draws`` codes from the
     prior ``N(0, prior_scale^2 I)``, labels them, and takes the mean draw of
     every label (a label that gets no draw in a round is skipped). All means are
     stacked round by round (labels in ``classes_`` order inside a round) and
@@ -121,6 +127,9 @@ class QuasiEigenBasis(
         The sorted class labels.
     class_means_ : ndarray of shape (n_classes, n_features)
         Mean training code of every class (round 0).
+    class_mean_offset_ : float
+        The common offset added to the class means before Gram-Schmidt (0 when
+        they did not point away from each other on average).
     norm_ : float
         The common norm of the rows of ``components_``.
     n_mean_components_ : int
@@ -296,14 +305,10 @@ class QuasiEigenBasis(
                 raise ValueError(self._no_class_drawn_message(predicted))
             means.append(np.stack([draws[labels == k].mean(axis=0) for k in range(n_classes) if (labels == k).any()]))
 
-        hint = ""
-        if np.linalg.norm(Z64.mean(axis=0)) <= 1e-6 * np.linalg.norm(self.class_means_, axis=1).max():
-            hint = (
-                ". Z is centred (its mean is 0), and the class means of centred codes always sum to 0 (weighted by "
-                "class size), so they span at most K - 1 dimensions: do not centre the codes before this step "
-                "(e.g. StandardScaler(with_mean=False) rather than StandardScaler(); PCA centres its output)"
-            )
-        units, self.n_mean_components_ = _gram_schmidt(np.concatenate(means), n_classes, classes, hint)
+        # Class means of centred codes sum to zero; lift them so every class has a direction.
+        lifted, self.class_mean_offset_ = _lift_class_means(self.class_means_)
+        means[0] = lifted
+        units, self.n_mean_components_ = _gram_schmidt(np.concatenate(means), n_classes, classes)
         self.norm_ = math.sqrt(d) if self.norm is None else float(self.norm)
         self.components_ = units * self.norm_
         return self

@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._testing import create_memmap_backed_data
 
 from latentspec import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
+from latentspec._gram_schmidt import _lift_class_means
 
 # Few draws keep every fit in milliseconds; the method is the same at any count.
 FAST = {"n_rounds": 4, "n_draws": 400}
@@ -81,9 +82,12 @@ def test_label_directions_are_gram_schmidt_of_class_means():
     means = np.stack([Z[y == c].mean(axis=0) for c in qeb.classes_])
     np.testing.assert_allclose(qeb.class_means_, means, rtol=1e-12)
     units = qeb.components_ / qeb.norm_
-    cosine = units[0] @ means[0] / np.linalg.norm(means[0])
+    # Means of codes that are not centred are lifted little if at all (see test_label_classifier.py).
+    lifted, offset = _lift_class_means(means)
+    assert offset == qeb.class_mean_offset_ and offset < 0.05 * np.linalg.norm(means, axis=1).min()
+    cosine = units[0] @ lifted[0] / np.linalg.norm(lifted[0])
     assert cosine == pytest.approx(1.0, abs=1e-10)  # parallel, same sense
-    q, r = np.linalg.qr(means.T)  # Gram-Schmidt of the means, up to signs
+    q, r = np.linalg.qr(lifted.T)  # Gram-Schmidt of the (lifted) means, up to signs
     q = q * np.sign(np.diag(r))
     np.testing.assert_allclose(units[:3], q.T, atol=1e-10)
 
@@ -165,16 +169,22 @@ def test_labels_are_required(kind):
 
 
 def test_dependent_class_means_raise():
-    """Guards round 0: linearly dependent class means are an error, with a hint for centred codes."""
+    """Guards round 0: class means that are linearly dependent (and not centred ones, see below) are an error."""
     Z, y = clusters(n_classes=3, dim=4)
     Z_dep = Z.copy()
     Z_dep[y == 2] += Z[y == 0].mean(axis=0) + Z[y == 1].mean(axis=0) - Z[y == 2].mean(axis=0)
     with pytest.raises(ValueError, match="linearly dependent"):
         QuasiEigenBasis(**FAST).fit(Z_dep, y)
-    with pytest.raises(ValueError, match="Z is centred"):
-        QuasiEigenBasis(**FAST).fit(Z - Z.mean(axis=0), y)
-    with pytest.raises(ValueError, match="PCA centres"):
-        make_pipeline(PCA(n_components=4), QuasiEigenBasis(**FAST)).fit(Z, y)
+
+
+def test_centred_codes_get_a_direction_for_every_class():
+    """Guards the lift: centred codes (StandardScaler, PCA) classify as well as the raw ones."""
+    Z, y = clusters(n_classes=3, dim=4)
+    raw = QuasiEigenBasis(**FAST).fit(Z, y).score(Z, y)
+    centred = QuasiEigenBasis(**FAST).fit(Z - Z.mean(axis=0), y)
+    assert centred.class_mean_offset_ > 0
+    assert centred.score(Z - Z.mean(axis=0), y) >= raw - 0.01
+    assert make_pipeline(PCA(n_components=4), QuasiEigenBasis(**FAST)).fit(Z, y).score(Z, y) >= raw - 0.01
 
 
 @pytest.mark.parametrize(
