@@ -29,10 +29,21 @@ dimension and its class-conditional prior (``label_weight``):
    on the same generator: ``z + a n`` with ``n`` the unit normal of a linear SVM
    between the two classes' training codes, moving the same latent distance.
 
+4. How the labels reach the latent space. Parts 1 to 3 again (accuracy in both
+   labelling modes and both rules, rotations, and denoising at the best training of
+   part 2 with every ``n_components``) for three models: the class-mixture prior of
+   parts 1 to 3 (``label_mode="prior"``), the deep LSD paper's setting (prior
+   ``N(0, I)``, a latent classifier trained with the encoder:
+   ``label_mode="classifier"``, weight ``--paper-label-weight``) and no label
+   information at all (``label_weight=0``; the labels reach only the basis). Also
+   reported: the norm of the mean training code (near 0 under ``N(0, I)``), the
+   offset ``QuasiEigenBasis`` gave the class means, and the accuracy that plain
+   Gram-Schmidt of the class means would have given.
+
 Writes ``benchmarks/results/deep_lsd_digits.json`` and three figures under
 ``docs/figures/`` (LSD spectra, denoising grid, rotation morphs).
 
-Run from the repository root (about 9 minutes on 2 CPU cores, most of it the denoising grid)::
+Run from the repository root (about 14 minutes on 2 CPU cores, most of it the denoising grid)::
 
     python benchmarks/deep_lsd_digits.py
 """
@@ -62,14 +73,33 @@ PAIRS = [(0, 1), (1, 7), (2, 3), (3, 8), (4, 9), (5, 6), (6, 0), (7, 1), (8, 3),
 NOISE = 0.25
 
 
-def lwgan(args: argparse.Namespace) -> LWGANEstimator:
-    """The generative model every part uses (``args.lwgan_params`` adds settings, e.g. for images)."""
+# How the labels reach the latent space, as LWGANEstimator parameters (see label_settings).
+LABEL_SETTINGS = ("label_prior", "paper", "no_labels")
+
+
+def label_settings(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The three ways the model may see the labels, compared in every part.
+
+    ``label_prior``: the class-mixture prior (``label_mode="prior"``, the headline
+    numbers and figures); ``paper``: the deep LSD paper's setting, prior ``N(0, I)``
+    and a latent classifier trained with the encoder (``label_mode="classifier"``);
+    ``no_labels``: the unsupervised LWGAN (the labels reach only the basis).
+    """
+    return {
+        "label_prior": {"label_weight": args.label_weight, "label_mode": "prior"},
+        "paper": {"label_weight": args.paper_label_weight, "label_mode": "classifier"},
+        "no_labels": {"label_weight": 0.0},
+    }
+
+
+def lwgan(args: argparse.Namespace, setting: str = "label_prior") -> LWGANEstimator:
+    """The generative model of ``setting`` (``args.lwgan_params`` adds settings, e.g. for images)."""
     return LWGANEstimator(
         latent_dim=args.rank,
         rank=args.rank,
-        label_weight=args.label_weight,
         n_warmup=args.n_warmup,
         random_state=args.random_state,
+        **label_settings(args)[setting],
         **args.lwgan_params,
     )
 
@@ -80,13 +110,15 @@ def relative_orthogonality_error(rows: np.ndarray) -> float:
     return float(np.abs(gram - np.diag(np.diag(gram))).max() / np.diag(gram).max())
 
 
-def basis_and_accuracy(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
-    """Part 1, and the fitted pieces parts 3 reuses."""
+def basis_and_accuracy(
+    X: np.ndarray, y: np.ndarray, args: argparse.Namespace, setting: str = "label_prior"
+) -> dict[str, Any]:
+    """Part 1 for one label setting, and the fitted pieces part 3 reuses."""
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
     )
     start = time.perf_counter()
-    pipe = make_pipeline(lwgan(args), QuasiEigenBasis(random_state=args.random_state))
+    pipe = make_pipeline(lwgan(args, setting), QuasiEigenBasis(random_state=args.random_state))
     pipe.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     model, basis = pipe[0], pipe[1]
@@ -123,8 +155,26 @@ def basis_and_accuracy(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -
         "accuracy": accuracy,
         "judge_accuracy_clean_test": float(judge.score(X_test, y_test)),
         "judge_accuracy_reconstructed_test": float(judge.score(model.inverse_transform(Z_test), y_test)),
+        "mean_code_norm": float(np.linalg.norm(Z_train.mean(axis=0))),
+        "accuracy_without_offset": plain_gram_schmidt_accuracy(basis, Z_test, y_test),
+        "class_mean_offset": float(basis.class_mean_offset_),
     }
     return part | {"_pieces": (model, basis, judge, Z_train, Z_test, y_train, y_test)}
+
+
+def plain_gram_schmidt_accuracy(basis: QuasiEigenBasis, Z: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy (signed rule) of label directions made by Gram-Schmidt of the class means as they are.
+
+    What ``QuasiEigenBasis`` gave before it lifted class means that point away from
+    each other (``class_mean_offset_``); the label directions depend on the class
+    means only, so the other rounds do not matter here.
+    """
+    from latentspec._gram_schmidt import _gram_schmidt
+
+    n_classes = len(basis.classes_)
+    units, _ = _gram_schmidt(basis.class_means_, n_classes, basis.classes_)
+    predicted = basis.classes_[np.argmax(Z @ units[:n_classes].T, axis=1)]
+    return float(np.mean(predicted == y))
 
 
 def noisy_split(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -228,6 +278,23 @@ def denoising(X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> dict[st
     return part | {"_figure": (X_test, X_test_noisy, shown)}
 
 
+def denoising_at(
+    X: np.ndarray, y: np.ndarray, args: argparse.Namespace, setting: str, dropout: float, n_warmup: int
+) -> dict[str, Any]:
+    """Part 2 for another label setting: one model (the label prior's best training), every ``n_components``."""
+    X_train, X_test, X_train_noisy, X_test_noisy, y_train = noisy_split(X, y)
+    model = lwgan(args, setting).set_params(n_warmup=n_warmup, dropout=dropout).fit(X_train_noisy, y_train)
+    Z_train = model.transform(X_train_noisy)
+    errors = {}
+    for k in range(1, model.rank_ + 1):
+        denoiser = LatentSpectralDenoiser(n_components=k, random_state=args.random_state).fit(Z_train, y_train)
+        pipe = Pipeline([("lwgan", model), ("lsd", denoiser)])
+        errors[k] = float(np.mean((X_test - pipe.inverse_transform(pipe.transform(X_test_noisy))) ** 2))
+    k_best = min(errors, key=errors.get)
+    return {"dropout": dropout, "n_warmup": n_warmup, "best_n_components": k_best, "best_error": errors[k_best],
+            "errors": errors}
+
+
 def rotations(pieces: tuple, args: argparse.Namespace) -> dict[str, Any]:
     """Part 3: Givens rotations between label directions, against a linear-SVM direction edit."""
     model, basis, judge, Z_train, Z_test, y_train, y_test = pieces
@@ -303,11 +370,65 @@ def figures(accuracy_part: dict, denoise_part: dict, args: argparse.Namespace) -
     return written
 
 
+def setting_summary(
+    setting: str, args: argparse.Namespace, acc: dict[str, Any], rot: dict[str, Any], den: dict[str, Any],
+    baseline: float,
+) -> dict[str, Any]:
+    """One row of the label-settings table."""
+    return {
+        "parameters": label_settings(args)[setting],
+        "accuracy": acc["accuracy"],
+        "mean_code_norm": acc["mean_code_norm"],
+        "class_mean_offset": acc["class_mean_offset"],
+        "accuracy_without_offset": acc["accuracy_without_offset"],
+        "fit_seconds": acc["fit_seconds"],
+        "rotations_mean_success": rot["mean_success"],
+        "rotations_success_per_pair": {f"{p['source']}->{p['target']}": p["success"] for p in rot["pairs"]},
+        "denoising_error": den["best_error"],
+        "denoising_ratio_over_best_baseline": den["best_error"] / baseline,
+        "denoising_setting": {k: den[k] for k in ("dropout", "n_warmup", "best_n_components")},
+    }
+
+
+def compare_label_settings(
+    X: np.ndarray, y: np.ndarray, args: argparse.Namespace, acc: dict, den: dict, rot: dict
+) -> dict[str, Any]:
+    """Parts 1 to 3 for the paper's setting and without labels, beside the label prior's results.
+
+    The denoising of the other settings trains as the label prior's best setting did
+    (its dropout and ``n_warmup``) and tries every ``n_components``.
+    """
+    baseline = min(den["best_error"]["pca"], den["best_error"]["kernel_pca"])
+    dropout, n_warmup, k_best = den["best_setting"]["latentspec_dropout_n_warmup_n_components"]
+    prior_den = {"dropout": dropout, "n_warmup": n_warmup, "best_n_components": k_best,
+                 "best_error": den["best_error"]["latentspec"]}
+    compared = {"label_prior": setting_summary("label_prior", args, acc, rot, prior_den, baseline)}
+    for setting in LABEL_SETTINGS[1:]:
+        part = basis_and_accuracy(X, y, args, setting)
+        compared[setting] = setting_summary(
+            setting, args, part, rotations(part["_pieces"], args),
+            denoising_at(X, y, args, setting, dropout, n_warmup), baseline,
+        )
+    print("4. How the labels reach the latent space (accuracy: prior draws labelled by latent/generator, "
+          "signed/absolute rule)")
+    print(f"   {'setting':<12} {'parameters':<44} {'accuracy':<27} {'rotations':>9} {'denoising / best baseline':>26}"
+          f"  mean code norm")
+    for setting, row in compared.items():
+        accuracy = " ".join(f"{v:.3f}" for v in row["accuracy"].values())
+        print(f"   {setting:<12} {str(row['parameters']):<44} {accuracy:<27} {row['rotations_mean_success']:>9.3f} "
+              f"{row['denoising_ratio_over_best_baseline']:>26.3f}  {row['mean_code_norm']:.2f}")
+    return compared
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The options; ``benchmarks/reproduce_papers.py`` reuses them for MNIST."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rank", type=int, default=16, help="latent dimension of the LWGAN (>= 10 classes)")
-    parser.add_argument("--label-weight", type=float, default=20.0)
+    parser.add_argument("--label-weight", type=float, default=20.0, help="label_weight of the class-mixture prior")
+    parser.add_argument(
+        "--paper-label-weight", type=float, default=100.0,
+        help="label_weight of the paper's setting (label_mode='classifier')",
+    )
     parser.add_argument("--n-warmup", type=int, default=4000)
     parser.add_argument(
         "--denoise-warmups", type=int, nargs="+", default=[250, 500, 1000, 4000, 8000],
@@ -371,6 +492,8 @@ def run(
     print(f"   largest relative change outside the plane {rot['max_change_outside_plane']:.1e}; "
           f"det R in [{rot['det_range'][0]:.6f}, {rot['det_range'][1]:.6f}]")
 
+    compared = compare_label_settings(X, y, args, acc, den, rot)
+
     written = [] if args.no_figures else figures(acc, den, args)
     total = time.perf_counter() - start
     print(f"total {total:.0f} s; figures: {', '.join(written) or 'none'}")
@@ -381,6 +504,7 @@ def run(
         "basis_and_accuracy": {k: v for k, v in acc.items() if not k.startswith("_")},
         "denoising": {k: v for k, v in den.items() if not k.startswith("_")},
         "rotations": rot,
+        "label_settings": compared,
         "figures": written,
         "wall_seconds": total,
         **environment("latentspec", "torch", "python"),

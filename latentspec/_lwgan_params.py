@@ -25,14 +25,17 @@ from ._rank_selection import RANK_RULES
 from ._validation import check_int, check_non_negative, check_positive
 
 __all__ = [
-    "ACTIVATIONS", "PARAMETER_RULES", "PRECISIONS", "check_labels", "check_params", "check_resumable",
-    "image_shape_chw", "network_spec",
+    "ACTIVATIONS", "LABEL_MODES", "PARAMETER_RULES", "PRECISIONS", "check_labels", "check_params", "check_resumable",
+    "image_shape_chw", "label_classifier_classes", "network_spec",
 ]
 
 ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
 ARCHITECTURES = ("auto", "mlp", "conv")
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}  # the autocast dtype of each
 RANK_SAMPLING = ("per_sample", "per_iteration")
+# How labels shape the latent space (LWGANEstimator(label_weight > 0)): a class-mixture
+# prior, or the standard normal prior with a classifier of the codes (the deep LSD paper's).
+LABEL_MODES = ("prior", "classifier")
 # latent_dim=None with a fixed rank: the networks' latent size (only ``rank`` is trained).
 FIXED_RANK_LATENT_DIM = 16
 
@@ -117,6 +120,7 @@ PARAMETER_RULES: dict[str, Rule] = {
     "lambda_gp": non_negative,
     "lambda_mmd": non_negative,
     "label_weight": non_negative,
+    "label_mode": one_of(LABEL_MODES),
     "augment_shift": integer(minimum=0),
     "dropout": fraction,
     "rank_sampling": one_of(RANK_SAMPLING),
@@ -202,17 +206,32 @@ def image_shape_chw(est: Any) -> tuple[int, int, int] | None:
 # The parameters that shape the networks: a warm start must not change them.
 NETWORK_PARAMS = (
     "encoder_layers", "generator_layers", "critic_layers", "activation", "image_shape", "architecture", "conv_layers",
+    "label_mode",
 )
+# The value of a network parameter that estimators fitted before it existed had.
+_NETWORK_PARAM_DEFAULTS = {"label_mode": "prior"}
 
 
 def network_spec(est: Any) -> dict[str, Any]:
     """The network-shaping parameters of ``est``, tuples for sequences (comparable with ``==``)."""
-    return {name: (tuple(v) if isinstance(v := getattr(est, name), (list, tuple)) else v) for name in NETWORK_PARAMS}
+    return {
+        name: (tuple(v) if isinstance(v := getattr(est, name, _NETWORK_PARAM_DEFAULTS.get(name)), (list, tuple)) else v)
+        for name in NETWORK_PARAMS
+    }
+
+
+def label_classifier_classes(est: Any) -> int:
+    """Outputs of the latent classifier the networks include: the number of classes in ``"classifier"`` mode, else 0."""
+    classes = getattr(est, "classes_", None)
+    if classes is None or getattr(est, "label_mode", "prior") != "classifier":
+        return 0
+    return len(classes)
 
 
 def check_resumable(est: Any, latent_dim: int, previous_classes: np.ndarray | None) -> None:
     """Raise ValueError if the parameters of ``est`` no longer fit the networks a warm start continues."""
     built = est._architecture  # the network_spec of the first fit
+    built = {**_NETWORK_PARAM_DEFAULTS, **built}
     changed = [f"{name}={value!r} (was {built[name]!r})" for name, value in network_spec(est).items()
                if value != built[name]]
     if latent_dim != est.latent_dim_:
@@ -251,12 +270,12 @@ def check_labels(est: Any, y: Any, n_samples: int) -> np.ndarray | None:
         raise ValueError(f"label_weight > 0 needs at least 2 classes in y, got {n_classes}")
     if est.rank == "auto":
         raise ValueError(
-            "label_weight > 0 needs a fixed integer rank (the class-conditional prior has one "
-            "component per class at that rank); set rank, e.g. rank=latent_dim"
+            "label_weight > 0 needs a fixed integer rank (the label term shapes the codes of one rank); "
+            "set rank, e.g. rank=latent_dim"
         )
     if est.rank < n_classes:
         raise ValueError(
-            f"the label term gives each of the {n_classes} classes a latent coordinate, but rank="
+            f"the label term gives each of the {n_classes} classes a latent direction of its own, but rank="
             f"{est.rank}; use rank >= {n_classes} (and latent_dim >= rank) or label_weight=0"
         )
     est.class_weights_ = np.bincount(indices) / len(indices)

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from ._device import device_after_unpickling, resolve_device, state_from_bytes, state_to_bytes, tensors_to_bytes
-from ._lwgan_params import image_shape_chw
+from ._lwgan_params import image_shape_chw, label_classifier_classes
 from ._model import LWGANModule
 
 __all__ = ["NetworkStateMixin"]
@@ -42,6 +42,7 @@ class NetworkStateMixin:
             self.activation,
             image_shape=image_shape_chw(self),
             conv_layers=tuple(self.conv_layers),
+            n_label_classes=label_classifier_classes(self),
         )
 
     def __getstate__(self) -> dict[str, Any]:

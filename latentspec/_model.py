@@ -15,7 +15,7 @@ from torch import nn
 
 from ._conv import ConvConditioned, ConvGenerator
 from ._losses import gradient_norm_penalty, imq_mmd, reconstruction_error
-from ._networks import MLP, ConditionedMLP, HiddenDropout, one_hot_codes, rank_masks, thermometer_codes
+from ._networks import MLP, ConditionedMLP, HiddenDropout, OrthogonalClassifier, one_hot_codes, rank_masks, thermometer_codes
 
 __all__ = ["LWGANModule", "RankLayout", "training_layouts"]
 
@@ -104,7 +104,10 @@ class LWGANModule(nn.Module):
     """Encoder, generator and critic of an LWGAN with ranks ``1..latent_dim``.
 
     MLPs for vector data; with ``image_shape`` ``(c, h, w)``, convolutional
-    networks with ``conv_layers`` channels (:mod:`latentspec._conv`).
+    networks with ``conv_layers`` channels (:mod:`latentspec._conv`). With
+    ``n_label_classes`` also ``label_head``, the latent classifier
+    (:class:`~latentspec._networks.OrthogonalClassifier`) trained with the encoder in
+    ``label_mode="classifier"``.
     """
 
     def __init__(
@@ -117,6 +120,7 @@ class LWGANModule(nn.Module):
         activation: str,
         image_shape: tuple[int, int, int] | None = None,
         conv_layers: tuple[int, ...] = (),
+        n_label_classes: int = 0,
     ):
         super().__init__()
         self.latent_dim = latent_dim
@@ -128,6 +132,13 @@ class LWGANModule(nn.Module):
             self.encoder = ConvConditioned(image_shape, conv_layers, encoder_layers, latent_dim, latent_dim, activation)
             self.generator = ConvGenerator(latent_dim, generator_layers, image_shape, conv_layers, activation)
             self.critic = ConvConditioned(image_shape, conv_layers, critic_layers, 1, latent_dim, activation)
+        # The latent classifier of label_mode="classifier": class logits from the codes.
+        self.label_head = OrthogonalClassifier(latent_dim, n_label_classes) if n_label_classes else None
+
+    def autoencoder_parameters(self) -> list[nn.Parameter]:
+        """The parameters the auto-encoder updates train: encoder, generator and the latent classifier."""
+        head = [] if self.label_head is None else list(self.label_head.parameters())
+        return [*self.encoder.parameters(), *self.generator.parameters(), *head]
 
     def set_dropout(self, rate: float, generator: torch.Generator | None = None) -> None:
         """Drop hidden units of the encoder and generator at ``rate`` while training (0: off).

@@ -21,6 +21,7 @@ from torch.nn import functional as F
 from ._linear import linear
 
 __all__ = [
+    "OrthogonalClassifier",
     "ConditionedMLP",
     "HiddenDropout",
     "MLP",
@@ -251,6 +252,53 @@ class ConditionedMLP(nn.Module):
         return x.reshape(n), grad
 
 
+class OrthogonalClassifier(nn.Module):
+    """Class logits ``<u_k, z>``: the coordinates of a code along orthonormal class directions ``u_k``.
+
+    The latent classifier of ``LWGANEstimator(label_mode="classifier")``. Its
+    directions are learned (``weight``, orthonormalised by a QR decomposition in every
+    forward pass) but kept orthogonal, without biases and without a scale: the
+    decision regions are cones through the origin, the form in which
+    :class:`~latentspec.QuasiEigenBasis` reads classes (``argmax_k <xi_k, z>`` over
+    orthogonal ``xi_k``), and the logits are in the prior's own units, so the
+    cross-entropy can only fall by moving the codes of each class out along its
+    direction. A plain softmax regression lets similar classes (4 and 9) share most
+    of a direction, so that a rotation from one to the other lands far from both; a
+    learned scale lets the classifier grow confident while the codes barely separate.
+
+    Examples
+    --------
+    >>> import torch
+    >>> head = OrthogonalClassifier(latent_dim=5, n_classes=3)
+    >>> _ = torch.nn.init.normal_(head.weight, generator=torch.Generator().manual_seed(0))
+    >>> u = head.directions()
+    >>> torch.allclose(u @ u.T, torch.eye(3), atol=1e-6), head(torch.zeros(2, 5)).shape
+    (True, torch.Size([2, 3]))
+    """
+
+    def __init__(self, latent_dim: int, n_classes: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_classes, latent_dim))
+
+    @property
+    def in_features(self) -> int:
+        return self.weight.shape[1]
+
+    @property
+    def out_features(self) -> int:
+        return self.weight.shape[0]
+
+    def directions(self) -> torch.Tensor:
+        """The orthonormal class directions, one row per class."""
+        q, r = torch.linalg.qr(self.weight.t())
+        # QR's signs are arbitrary: make every direction keep the sense of its weight row.
+        signs = torch.sign(torch.diagonal(r))
+        return (q * torch.where(signs == 0, torch.ones_like(signs), signs)).t()
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        return codes @ self.directions().t()
+
+
 @torch.no_grad()
 def initialise(module: nn.Module, generator: torch.Generator) -> None:
     """Initialise every linear and convolutional layer of ``module`` from a private generator.
@@ -275,3 +323,7 @@ def initialise(module: nn.Module, generator: torch.Generator) -> None:
             bound = 1.0 / math.sqrt(fan_in)
             sub.weight.uniform_(-bound, bound, generator=generator)
             sub.bias.uniform_(-bound, bound, generator=generator)
+    head = getattr(module, "label_head", None)
+    if head is not None:  # the latent classifier; drawn last, so the other weights are those of a model without it
+        bound = 1.0 / math.sqrt(head.in_features)
+        head.weight.uniform_(-bound, bound, generator=generator)

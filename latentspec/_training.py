@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from ._losses import class_posterior_loss, imq_mmd, reconstruction_error
 from ._model import LWGANModule, RankLayout
@@ -101,6 +102,12 @@ class TrainingConfig:
         critic's gradient penalty and of the MMD to the prior.
     label_weight : float, default=0.0
         Weight of the label term (0: unused).
+    label_mode : {"prior", "classifier"}, default="prior"
+        The label term: the cross-entropy of the class posterior of the class-mixture
+        prior, with class-balanced batches and a per-class MMD (``"prior"``), or that
+        of the module's latent classifier ``label_head`` (an orthogonal classifier of
+        the codes, trained with the encoder), with the prior ``N(0, I)``
+        and batches and MMD that ignore the labels (``"classifier"``).
     dropout : float, default=0.0
         Rate at which hidden units of the encoder and generator are dropped in the
         training steps; 0 turns it off.
@@ -112,6 +119,7 @@ class TrainingConfig:
     lambda_gp: float
     lambda_mmd: float
     label_weight: float = 0.0
+    label_mode: str = "prior"
     dropout: float = 0.0
     autocast_dtype: torch.dtype | None = None
 
@@ -160,6 +168,9 @@ class Trainer:
         self.prior = prior
         self.labels = labels if config.label_weight > 0 else None
         self.label_weight = config.label_weight
+        self.label_mode = config.label_mode
+        # Class-balanced batches and a per-class MMD: only under the class-mixture prior.
+        self._by_class = self.labels is not None and config.label_mode == "prior"
         if self.labels is not None:
             # Row indices of every class, padded to a table, for class-balanced batches.
             counts = torch.bincount(self.labels)
@@ -180,7 +191,7 @@ class Trainer:
         self.history: dict[str, list] = {"phase": [], "step": [], **{t: [] for t in HISTORY_TERMS}}
         # Completed steps of every phase (outer iterations for the adversarial phase).
         self.steps = dict.fromkeys(PHASES, 0)
-        autoencoder = [*module.encoder.parameters(), *module.generator.parameters()]
+        autoencoder = module.autoencoder_parameters()
         self.opt_warmup = self._adam(autoencoder)
         self.opt_critic = self._adam(module.critic.parameters())
         self.opt_autoencoder = self._adam(autoencoder)
@@ -294,9 +305,15 @@ class Trainer:
         return self._augmented(self.data[rows]), self.labels[rows], self._class_layouts[layout.ranks]
 
     def _label_loss(self, codes: torch.Tensor, labels: torch.Tensor | None, layout: RankLayout) -> torch.Tensor:
-        """``label_weight`` times the class-posterior cross-entropy of the codes (0 without labels)."""
+        """``label_weight`` times the label cross-entropy of the codes (0 without labels).
+
+        Under the class-mixture prior, that of its class posterior; in ``"classifier"``
+        mode, that of the latent classifier trained along.
+        """
         if labels is None:
             return torch.zeros((), device=codes.device)
+        if self.label_mode == "classifier":
+            return self.label_weight * F.cross_entropy(self.module.label_head(codes), labels)
         return self.label_weight * class_posterior_loss(codes, labels, self.prior.n_classes)
 
     def _prior(self, count: int, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -346,7 +363,7 @@ class Trainer:
         for step in range(self.steps["warmup"], steps):
             self._set_lr(optimiser, self.learning_rate * schedule(step))
             layout = self._layout()
-            if self.labels is None:
+            if not self._by_class:
                 x, labels = self._draw(self.batch)
             else:
                 x, labels, layout = self._draw_by_class(layout)
@@ -416,7 +433,7 @@ class Trainer:
             gap, penalty = self._critic_steps(layout, 4 * n_critic if it < warmup else n_critic)
             self._set_critic_trainable(False)
             for _ in range(n_generator):
-                if self.labels is None:
+                if not self._by_class:
                     z = self._normal(2, batch, k)
                     x, labels = self._draw(batch)
                     step_layout, fake, prior = layout, z[0], z[1]

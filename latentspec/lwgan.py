@@ -103,12 +103,24 @@ class LWGANEstimator(
         Weight of the MMD between encoded codes and the prior.
     label_weight : float, default=0.0
         Weight of an optional label term, used when ``fit`` gets labels ``y``
-        (``0`` ignores ``y``). The prior then becomes the class mixture
-        ``z | y = k ~ N(7 e_k, I)`` for the ``K`` classes, batches are
-        class-balanced and the term is the cross-entropy of the class posterior
-        under that prior: each class gets a region and a latent direction of its
-        own, which :class:`QuasiEigenBasis` reads off (``docs/deep_lsd.md``).
-        ``sample`` then draws from the mixture. Needs an integer ``rank >= K``.
+        (``0`` ignores ``y``); how it shapes the latent space is ``label_mode``.
+        Needs an integer ``rank >= K`` for the ``K`` classes.
+    label_mode : {"prior", "classifier"}, default="prior"
+        How the labels shape the latent space (``docs/deep_lsd.md`` compares the two).
+
+        - ``"prior"``: the prior becomes the class mixture ``z | y = k ~
+          N(7 e_k, I)``, batches are class-balanced, the codes of every class are
+          matched to its component and the term is the cross-entropy of the class
+          posterior under that prior: each class gets a region along a latent axis
+          of its own, which :class:`QuasiEigenBasis` reads off. ``sample`` draws
+          from the mixture.
+        - ``"classifier"``: the deep LSD paper's setting. The prior stays
+          ``N(0, I)`` and the generator, the critic, the MMD and ``sample`` never
+          see a label; the encoder is trained with the cross-entropy of a
+          classifier of the codes trained along, whose logits are the codes'
+          coordinates along learned orthonormal class directions: the classes
+          find their own directions (none is fixed in advance), at right angles
+          to each other as the deep LSD basis reads them.
     augment_shift : int, default=0
         Data augmentation for images (needs ``image_shape``): every training
         image drawn is moved by up to ``augment_shift`` pixels down or up and
@@ -226,6 +238,7 @@ class LWGANEstimator(
         lambda_gp: float = 5.0,
         lambda_mmd: float = 1.0,
         label_weight: float = 0.0,
+        label_mode: str = "prior",
         augment_shift: int = 0,
         dropout: float = 0.0,
         rank_sampling: str = "per_sample",
@@ -257,6 +270,7 @@ class LWGANEstimator(
         self.lambda_gp = lambda_gp
         self.lambda_mmd = lambda_mmd
         self.label_weight = label_weight
+        self.label_mode = label_mode
         self.augment_shift = augment_shift
         self.dropout = dropout
         self.rank_sampling = rank_sampling
@@ -399,8 +413,9 @@ class LWGANEstimator(
         return hasattr(self, "rank_")
 
     def _prior(self) -> LatentPrior:
-        """The latent prior: ``N(0, I)``, or with the label term the class mixture."""
-        return LatentPrior(self.latent_dim_, None if self.classes_ is None else self.class_weights_)
+        """The latent prior: ``N(0, I)``, or with the label term in ``"prior"`` mode the class mixture."""
+        mixture = self.classes_ is not None and getattr(self, "label_mode", "prior") == "prior"
+        return LatentPrior(self.latent_dim_, self.class_weights_ if mixture else None)
 
     def _train(
         self, data: torch.Tensor, rng: torch.Generator, labels: torch.Tensor | None, resume: bool
@@ -413,7 +428,7 @@ class LWGANEstimator(
         batch = min(self.batch_size, data.shape[0])
         config = TrainingConfig(
             learning_rate=self.learning_rate, lambda_gp=self.lambda_gp, lambda_mmd=self.lambda_mmd,
-            label_weight=float(self.label_weight), dropout=float(self.dropout),
+            label_weight=float(self.label_weight), label_mode=self.label_mode, dropout=float(self.dropout),
             autocast_dtype=PRECISIONS[self.precision],
         )
         trainer = Trainer(
