@@ -15,7 +15,15 @@ from torch import nn
 
 from ._conv import ConvConditioned, ConvGenerator
 from ._losses import gradient_norm_penalty, imq_mmd, reconstruction_error
-from ._networks import MLP, ConditionedMLP, HiddenDropout, OrthogonalClassifier, one_hot_codes, rank_masks, thermometer_codes
+from ._networks import (
+    MLP,
+    ConditionedMLP,
+    HiddenDropout,
+    OrthogonalClassifier,
+    one_hot_codes,
+    rank_masks,
+    thermometer_codes,
+)
 
 __all__ = ["LWGANModule", "RankLayout", "training_layouts"]
 
