@@ -103,24 +103,17 @@ class LWGANEstimator(
         Weight of the MMD between encoded codes and the prior.
     label_weight : float, default=0.0
         Weight of an optional label term, used when ``fit`` gets labels ``y``
-        (``0`` ignores ``y``); how it shapes the latent space is ``label_mode``.
-        Needs an integer ``rank >= K`` for the ``K`` classes.
+        (``0`` ignores ``y``). Needs an integer ``rank >= K`` for ``K`` classes.
     label_mode : {"prior", "classifier"}, default="prior"
-        How the labels shape the latent space (``docs/deep_lsd.md`` compares the two).
-
-        - ``"prior"``: the prior becomes the class mixture ``z | y = k ~
-          N(7 e_k, I)``, batches are class-balanced, the codes of every class are
-          matched to its component and the term is the cross-entropy of the class
-          posterior under that prior: each class gets a region along a latent axis
-          of its own, which :class:`QuasiEigenBasis` reads off. ``sample`` draws
-          from the mixture.
-        - ``"classifier"``: the deep LSD paper's setting. The prior stays
-          ``N(0, I)`` and the generator, the critic, the MMD and ``sample`` never
-          see a label; the encoder is trained with the cross-entropy of a
-          classifier of the codes trained along, whose logits are the codes'
-          coordinates along learned orthonormal class directions: the classes
-          find their own directions (none is fixed in advance), at right angles
-          to each other as the deep LSD basis reads them.
+        How the labels shape the latent space (``docs/deep_lsd.md``).
+        ``"prior"``: the prior becomes the class mixture ``z | y = k ~ N(7 e_k,
+        I)``, with class-balanced batches, each class's codes matched to its
+        component and the cross-entropy of the class posterior: each class gets a
+        latent axis of its own; ``sample`` draws from the mixture.
+        ``"classifier"``, the deep LSD paper's setting: the prior stays ``N(0,
+        I)`` and the generator, critic, MMD and ``sample`` never see a label; the
+        encoder is trained with the cross-entropy of a classifier of the codes
+        whose logits are their coordinates along learned orthonormal directions.
     augment_shift : int, default=0
         Data augmentation for images (needs ``image_shape``): every training
         image drawn is moved by up to ``augment_shift`` pixels down or up and
