@@ -12,8 +12,9 @@ convolutional networks that ``image_shape=(28, 28)`` selects:
    by an SVC trained on the clean training digits.
 
 Every LWGAN here trains with ``precision="bfloat16"`` and narrower convolutions than
-the default, ``conv_layers=(16, 32)`` and batches of 256, so that the whole script fits
-a 2-core CPU's half hour; ``--precision float32`` and the options below change that.
+the default, ``conv_layers=(16, 32)`` and batches of 256, to keep every fit within minutes
+on a 2-core CPU (the whole script, with its comparison of label modes, took 53 minutes
+there); ``--precision float32`` and the options below change that.
 Every LWGAN trains 8,000 warm-up steps (twice the digits' default; the denoising grid
 tries 500 to 8,000), and the label term weighs 100 in both label modes (the digits use
 20 for the class prior and 100 for the paper's setting). The deep LSD
