@@ -50,11 +50,11 @@ def _lift_class_means(means: np.ndarray) -> tuple[np.ndarray, float]:
     # A direction outside the span of the means: the standard basis vector that keeps
     # most of its length after projecting the span out (deterministic, no random sign).
     _, singular, vt = np.linalg.svd(means, full_matrices=True)
-    rank = int((singular > _RTOL * singular.max()).sum()) if singular.size else 0
+    rank = int((singular > _RTOL * singular.max()).sum())
     if rank >= d:
         return means, 0.0
     span = vt[:rank]
-    residuals = np.eye(d) - (np.eye(d) @ span.T) @ span
+    residuals = np.eye(d) - span.T @ span  # row j: e_j with the span projected out
     direction = residuals[np.argmax(np.linalg.norm(residuals, axis=1))]
     direction /= np.linalg.norm(direction)
     offset = float(np.sqrt(-off_diagonal))

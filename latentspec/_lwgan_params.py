@@ -26,7 +26,7 @@ from ._validation import check_int, check_non_negative, check_positive
 
 __all__ = [
     "ACTIVATIONS", "LABEL_MODES", "PARAMETER_RULES", "PRECISIONS", "check_labels", "check_params", "check_resumable",
-    "image_shape_chw", "label_classifier_classes", "network_spec",
+    "image_shape_chw", "label_classifier_classes", "label_mode_of", "network_spec",
 ]
 
 ACTIVATIONS = ("relu", "leaky_relu", "silu", "tanh", "elu")
@@ -220,18 +220,20 @@ def network_spec(est: Any) -> dict[str, Any]:
     }
 
 
+def label_mode_of(est: Any) -> str:
+    """``est.label_mode``; ``"prior"`` for estimators pickled before the parameter existed."""
+    return getattr(est, "label_mode", _NETWORK_PARAM_DEFAULTS["label_mode"])
+
+
 def label_classifier_classes(est: Any) -> int:
     """Outputs of the latent classifier the networks include: the number of classes in ``"classifier"`` mode, else 0."""
     classes = getattr(est, "classes_", None)
-    if classes is None or getattr(est, "label_mode", "prior") != "classifier":
-        return 0
-    return len(classes)
+    return 0 if classes is None or label_mode_of(est) != "classifier" else len(classes)
 
 
 def check_resumable(est: Any, latent_dim: int, previous_classes: np.ndarray | None) -> None:
     """Raise ValueError if the parameters of ``est`` no longer fit the networks a warm start continues."""
-    built = est._architecture  # the network_spec of the first fit
-    built = {**_NETWORK_PARAM_DEFAULTS, **built}
+    built = {**_NETWORK_PARAM_DEFAULTS, **est._architecture}  # the network_spec of the first fit
     changed = [f"{name}={value!r} (was {built[name]!r})" for name, value in network_spec(est).items()
                if value != built[name]]
     if latent_dim != est.latent_dim_:

@@ -171,7 +171,7 @@ class Trainer:
         self.label_mode = config.label_mode
         # Class-balanced batches and a per-class MMD: only under the class-mixture prior.
         self._by_class = self.labels is not None and config.label_mode == "prior"
-        if self.labels is not None:
+        if self._by_class:
             # Row indices of every class, padded to a table, for class-balanced batches.
             counts = torch.bincount(self.labels)
             order = torch.argsort(self.labels, stable=True)

@@ -16,7 +16,7 @@ from ._augment import RandomShift
 from ._device import make_generator, resolve_device
 from ._fit_progress import run_with_progress, warn_interrupted
 from ._latent_maps import LatentMapsMixin
-from ._lwgan_params import PRECISIONS, check_labels, check_params, check_resumable, network_spec
+from ._lwgan_params import PRECISIONS, check_labels, check_params, check_resumable, label_mode_of, network_spec
 from ._lwgan_state import NetworkStateMixin
 from ._model import training_layouts
 from ._networks import initialise
@@ -407,7 +407,7 @@ class LWGANEstimator(
 
     def _prior(self) -> LatentPrior:
         """The latent prior: ``N(0, I)``, or with the label term in ``"prior"`` mode the class mixture."""
-        mixture = self.classes_ is not None and getattr(self, "label_mode", "prior") == "prior"
+        mixture = self.classes_ is not None and label_mode_of(self) == "prior"
         return LatentPrior(self.latent_dim_, self.class_weights_ if mixture else None)
 
     def _train(

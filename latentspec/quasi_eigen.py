@@ -296,7 +296,9 @@ class QuasiEigenBasis(
             self.latent_classifier_ = latent.fit(Z64, y)
 
         rng = np.random.default_rng(check_seed(self.random_state))
-        means = [self.class_means_]
+        # Class means of centred codes sum to zero; lift them so every class has a direction.
+        lifted, self.class_mean_offset_ = _lift_class_means(self.class_means_)
+        means = [lifted]
         for _ in range(1, self.n_rounds):
             draws = self.prior_scale * rng.standard_normal((self.n_draws, d))
             predicted = self._label_draws(draws)
@@ -305,9 +307,6 @@ class QuasiEigenBasis(
                 raise ValueError(self._no_class_drawn_message(predicted))
             means.append(np.stack([draws[labels == k].mean(axis=0) for k in range(n_classes) if (labels == k).any()]))
 
-        # Class means of centred codes sum to zero; lift them so every class has a direction.
-        lifted, self.class_mean_offset_ = _lift_class_means(self.class_means_)
-        means[0] = lifted
         units, self.n_mean_components_ = _gram_schmidt(np.concatenate(means), n_classes, classes)
         self.norm_ = math.sqrt(d) if self.norm is None else float(self.norm)
         self.components_ = units * self.norm_
