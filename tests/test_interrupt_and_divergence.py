@@ -182,7 +182,7 @@ def test_divergence_in_a_warm_start_keeps_the_previous_model(monkeypatch, s_curv
         est.set_params(warm_start=True, n_warmup=60).fit(s_curve)
     np.testing.assert_array_equal(est.transform(s_curve), before)
     assert est.n_steps_ == reference.n_steps_
-    assert all(np.isfinite(p.detach().numpy()).all() for p in est.module_.parameters())
+    assert all(np.isfinite(p.detach().cpu().numpy()).all() for p in est.module_.parameters())
 
 
 def test_non_finite_weights_are_caught_even_with_finite_losses(monkeypatch, s_curve):

@@ -59,7 +59,8 @@ def test_classes_get_directions_without_a_class_prior(paper_setting):
     assert model.module_.label_head.out_features == 3
     with torch.no_grad():
         u = model.module_.label_head.directions()
-    torch.testing.assert_close(u @ u.T, torch.eye(3), atol=1e-5, rtol=0)  # orthonormal class directions
+    # orthonormal class directions
+    torch.testing.assert_close(u @ u.T, torch.eye(3, device=u.device), atol=1e-5, rtol=0)
     Z = model.transform(X)
     basis = QuasiEigenBasis(n_rounds=2, n_draws=300, random_state=0).fit(Z, y)
     assert basis.score(Z, y) > 0.95

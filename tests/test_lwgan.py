@@ -401,7 +401,8 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
         blob = pickle.dumps(est)
     assert len(payloads) == 1
 
-    # The fake is real: without a map_location, loading the payload needs CUDA.
+    # The fake is real: without a map_location, loading the payload needs CUDA (hidden where there is one).
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(RuntimeError, match="CUDA"):
         torch.load(io.BytesIO(payloads[0]), weights_only=True)
 

@@ -9,7 +9,7 @@ from latentspec._model import RankLayout
 def test_encoder_output_is_masked_beyond_the_rank(fitted_auto, s_curve):
     """Q(x, r) has exactly zero coordinates r+1..latent_dim, for every r."""
     module = fitted_auto.module_
-    x = torch.tensor(np.array(s_curve[:10]), dtype=torch.float32)
+    x = torch.tensor(np.array(s_curve[:10]), dtype=torch.float32, device=fitted_auto.device_)
     for r in range(1, 4):
         codes = module.encode(x, RankLayout.blocks([r], 10, 3, x.device))
         assert torch.all(codes[:, r:] == 0)

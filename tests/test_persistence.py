@@ -142,14 +142,15 @@ def test_file_records_versions(labelled_codes, tmp_path):
 def test_model_saved_on_gpu_loads_on_cpu(fitted_rank2, s_curve, tmp_path, monkeypatch):
     """A model whose device_ is CUDA loads on a CPU-only machine, with a warning, and predicts the same."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    est = pickle.loads(pickle.dumps(fitted_rank2))
+    est = pickle.loads(pickle.dumps(fitted_rank2))  # on the CPU, also where it was fitted on a GPU
+    expected = est.transform(s_curve)
     est.device_ = torch.device("cuda", 0)  # as if fitted there; save() moves weights to the CPU anyway
     path = tmp_path / "gpu.safetensors"
     save(est, path)
     with pytest.warns(UserWarning, match="CPU"):
         again = load(path)
     assert again.device_ == torch.device("cpu")
-    np.testing.assert_array_equal(again.transform(s_curve), fitted_rank2.transform(s_curve))
+    np.testing.assert_array_equal(again.transform(s_curve), expected)
     assert load(path, device="cpu").device_ == torch.device("cpu")
 
 

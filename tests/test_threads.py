@@ -152,7 +152,7 @@ def test_default_trains_and_transforms_with_the_policy_then_restores(
     """n_threads=None: every call runs with the policy's count (2 idle CPUs: 2, one busy: 1); torch's 2 come back."""
     idle(idle_cpus_seen)
     expected = int(idle_cpus_seen)
-    est = LWGANEstimator(latent_dim=3, rank=2, **tiny_params).fit(s_curve)
+    est = LWGANEstimator(latent_dim=3, rank=2, device="cpu", **tiny_params).fit(s_curve)  # the policy is the CPU's
     assert torch.get_num_threads() == two_threads
     est.transform(s_curve)
     est.inverse_transform(np.zeros((3, 2)))
