@@ -382,7 +382,7 @@ def test_unfitted_pickle_round_trip(tiny_params):
 
 def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     """Guards GPU-to-CPU portability (as skorch tests it): a pickle whose tensors need CUDA loads on CPU."""
-    est = LWGANEstimator(latent_dim=2, **tiny_params).fit(s_curve)
+    est = LWGANEstimator(latent_dim=2, device="cpu", **tiny_params).fit(s_curve)  # CUDA is faked below
     expected = est.transform(s_curve)
     expected_sample = est.sample(5, random_state=0)
 
