@@ -19,11 +19,16 @@ from ._rank_range import RankRangeWarning
 from ._rank_selection import choose_rank
 from ._training import FitInterrupted, TrainingDiverged
 from ._version import __version__
+from .denoising_recipe import DenoiserChoice, choose_denoiser, make_denoiser
 from .lwgan import LWGANEstimator
+from .noise_level import estimate_noise_std
 from .persistence import ModelFileError, load, save
+from .residual_wiener import ResidualWiener
 from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
+from .sure import SUREScorer, denoise, make_sure_scorer, sure_error
 
 __all__ = [
+    "DenoiserChoice",
     "FitInterrupted",
     "LWGANEstimator",
     "LatentRotator",
@@ -31,9 +36,17 @@ __all__ = [
     "ModelFileError",
     "QuasiEigenBasis",
     "RankRangeWarning",
+    "ResidualWiener",
+    "SUREScorer",
     "TrainingDiverged",
     "__version__",
+    "choose_denoiser",
     "choose_rank",
+    "denoise",
+    "estimate_noise_std",
     "load",
+    "make_denoiser",
+    "make_sure_scorer",
     "save",
+    "sure_error",
 ]
