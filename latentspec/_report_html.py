@@ -78,7 +78,9 @@ def _key_numbers(r: dict[str, Any]) -> list[tuple[str, str]]:
          f"{u['estimate']} (its score {u['score']:.3f} ± {u['std_error']:.3f}; best-scoring rank "
          f"{u['best_rank']}; ranks within one paired std. error of it: {format_ranks(u['within_one_se'])})"),
         ("LSD label accuracy, held-out digits", f"{basis['accuracy']:.3f} ({basis['n_test']} digits)"),
-        ("denoising MSE, LSD", f"{den['mse_lsd']:.4f} (k = {den['lsd_n_components']} coefficients)"),
+        ("denoising MSE, LSD recipe",
+         f"{den['mse_lsd']:.4f} (k = {den['lsd_n_components']} coefficients, chosen by SURE; noise level "
+         f"estimated {den['noise_std_estimate']:.3f})"),
         ("denoising MSE, PCA", f"{den['mse_pca']:.4f} ({den['pca_n_components']} components)"),
         ("denoising MSE, noisy input", f"{den['mse_noisy_input']:.4f}"),
         ("rotation success (SVC labels the target)", f"{rot['mean_success']:.3f} (mean of {len(rot['pairs'])} pairs)"),
@@ -128,9 +130,13 @@ def render_html(r: dict[str, Any]) -> str:
         f"<p>The protocol of scikit-learn's kernel-PCA denoising example: Gaussian noise of standard deviation "
         f"{den['noise_std']} on the {den['n_train']} training and the {den['n_test']} held-out digits. A model "
         f"LWGANEstimator (as above, with dropout={den['dropout']} so that it does not learn the noise) → "
-        "LatentSpectralDenoiser, which keeps the k largest spectral coefficients of every code, and PCA are "
-        "fitted on the noisy training digits; k and the number of PCA components are those that best restore "
-        "the training digits. Mean squared error against the clean held-out digits: "
+        "LatentSpectralDenoiser, which keeps the k largest spectral coefficients of every code, followed by a "
+        "Wiener filter of what the model leaves out (ResidualWiener, residual threshold "
+        f"{den['residual_threshold']:.2f} noise variances), and PCA are fitted on the noisy training digits. "
+        "No clean digit chooses anything: the noise level is estimated from the noisy training digits "
+        f"({den['noise_std_estimate']:.3f}), and k and the number of PCA components are those with the lowest "
+        "Stein unbiased risk estimate on the noisy held-out digits. "
+        "Mean squared error against the clean held-out digits: "
         f"LSD <b>{den['mse_lsd']:.4f}</b>, PCA <b>{den['mse_pca']:.4f}</b>, noisy input "
         f"{den['mse_noisy_input']:.4f} (LSD keeping all coefficients: {den['mse_lsd_all_components']:.4f}).</p>",
         _figure(fig, "denoising_grid"),

@@ -9,11 +9,12 @@
    -> QuasiEigenBasis`` fitted on a stratified 75 % split, with the LSD label
    accuracy on the other 25 %;
 3. denoising on the protocol of scikit-learn's kernel-PCA denoising example: Gaussian
-   noise of standard deviation 0.25 on the training and the held-out digits, a model
-   ``LWGANEstimator -> LatentSpectralDenoiser`` and PCA fitted on the noisy training
-   digits, the error measured against the clean held-out digits; the number of kept
-   components of both is the one that best restores the training digits, never
-   chosen on the held-out ones;
+   noise of standard deviation 0.25 on the training and the held-out digits, the
+   denoising recipe (:func:`latentspec.choose_denoiser`: a labelled model with
+   dropout, ``LatentSpectralDenoiser`` and a residual filter) and PCA fitted on the
+   noisy training digits, the error measured against the clean held-out digits; the
+   number of kept components of both is chosen by SURE on the noisy held-out digits
+   (:func:`latentspec.make_sure_scorer`), so no clean digit chooses anything;
 4. rotations by pi/2 between label directions (``LatentRotator``), judged by an SVC
    trained on the clean training digits;
 
@@ -42,6 +43,7 @@ from sklearn.svm import SVC
 from ._report_html import render_html
 from ._version import __version__
 from .datasets import load_digits_scaled
+from .denoising_recipe import choose_denoiser
 from .lwgan import LWGANEstimator
 from .plotting import (
     plot_denoising_grid,
@@ -53,7 +55,8 @@ from .plotting import (
     save_figure,
 )
 from .rank_report import format_ranks, rank_uncertainty
-from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
+from .spectral import LatentRotator, QuasiEigenBasis
+from .sure import denoise, make_sure_scorer
 
 __all__ = ["run_demo"]
 
@@ -140,44 +143,42 @@ def _mse(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _denoise(split: tuple, params: dict, basis_params: dict, seed: int) -> tuple[dict, dict]:
-    """LSD denoising against PCA, both fitted on noisy training digits; k chosen on the training digits."""
+    """The denoising recipe against PCA, both fitted on noisy training digits; no clean digit chooses anything.
+
+    ``choose_denoiser`` picks ``n_components`` by SURE on the noisy test digits (its
+    residual filter learns from cross-fitted residuals); PCA's ``n_components`` is
+    chosen by the same SURE scorer.
+    """
     X_train, X_test, y_train, y_test = split
     rng = np.random.default_rng(seed)
     train_noisy = X_train + rng.normal(scale=NOISE, size=X_train.shape)
     test_noisy = X_test + rng.normal(scale=NOISE, size=X_test.shape)
     model = _labelled_lwgan(params, dropout=DENOISE_DROPOUT).fit(train_noisy, y_train)
-    Z_train = model.transform(train_noisy)
-
-    def lsd(k: int) -> Pipeline:
-        denoiser = LatentSpectralDenoiser(n_components=k, basis=QuasiEigenBasis(**basis_params), random_state=seed)
-        return Pipeline([("lwgan", model), ("lsd", denoiser.fit(Z_train, y_train))])
-
-    def pca(k: int) -> PCA:
-        return PCA(n_components=k, random_state=seed).fit(train_noisy)
-
-    def denoised(method: Any, X: np.ndarray) -> np.ndarray:
-        return method.inverse_transform(method.transform(X))
-
-    lsd_grid = {k: lsd(k) for k in range(1, model.rank_ + 1)}
-    pca_grid = {k: pca(k) for k in range(1, X_train.shape[1] + 1)}
-    k_lsd = min(lsd_grid, key=lambda k: _mse(denoised(lsd_grid[k], train_noisy), X_train))
-    k_pca = min(pca_grid, key=lambda k: _mse(denoised(pca_grid[k], train_noisy), X_train))
+    choice = choose_denoiser(
+        model, train_noisy, y_train, test_noisy, basis=QuasiEigenBasis(**basis_params), random_state=seed
+    )
+    scorer = make_sure_scorer(choice.noise_std, random_state=seed)
+    pca_grid = {k: PCA(n_components=k, random_state=seed).fit(train_noisy) for k in range(1, X_train.shape[1] + 1)}
+    k_pca = max(pca_grid, key=lambda k: scorer(pca_grid[k], test_noisy))
+    k_lsd = choice.n_components
     shown = {
-        f"LSD k={k_lsd}": denoised(lsd_grid[k_lsd], test_noisy),
-        f"PCA {k_pca}": denoised(pca_grid[k_pca], test_noisy),
+        f"LSD k={k_lsd} + filter": choice.denoiser.transform(test_noisy),
+        f"PCA {k_pca}": denoise(pca_grid[k_pca], test_noisy),
     }
     part = {
         "noise_std": NOISE,
+        "noise_std_estimate": choice.noise_std,
         "n_train": len(X_train),
         "n_test": len(X_test),
         "n_warmup": int(model.n_warmup),
         "dropout": float(model.dropout),
         "lsd_n_components": k_lsd,
+        "residual_threshold": choice.threshold,
         "pca_n_components": k_pca,
-        "mse_lsd": _mse(shown[f"LSD k={k_lsd}"], X_test),
+        "mse_lsd": _mse(shown[f"LSD k={k_lsd} + filter"], X_test),
         "mse_pca": _mse(shown[f"PCA {k_pca}"], X_test),
         "mse_noisy_input": _mse(test_noisy, X_test),
-        "mse_lsd_all_components": _mse(denoised(lsd_grid[model.rank_], test_noisy), X_test),
+        "mse_lsd_all_components": _mse(choice.per_n_components[model.rank_].transform(test_noisy), X_test),
     }
     order = [int(np.flatnonzero(y_test == label)[0]) for label in np.unique(y_test)]  # one digit of each class
     return part, {"clean": X_test[order], "noisy": test_noisy[order], "shown": {k: v[order] for k, v in shown.items()}}

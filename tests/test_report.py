@@ -74,6 +74,8 @@ def test_results_json_holds_the_key_numbers(demo):
     assert den["noise_std"] == 0.25
     assert 0.0 < den["mse_pca"] < den["mse_noisy_input"]  # PCA at its chosen k does remove noise
     assert 1 <= den["lsd_n_components"] <= 16 and 1 <= den["pca_n_components"] <= 64
+    assert den["noise_std_estimate"] == pytest.approx(0.25, rel=0.1)  # read off the noisy digits alone
+    assert den["residual_threshold"] >= 1.0
     rot = results["rotations"]
     assert [(p["source"], p["target"]) for p in rot["pairs"]] == PAIRS
     assert rot["mean_success"] == pytest.approx(np.mean([p["success"] for p in rot["pairs"]]))
