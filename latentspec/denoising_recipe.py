@@ -66,6 +66,20 @@ def make_denoiser(
     -------
     denoiser : ResidualWiener
         Unfitted; fit it on the noisy rows and labels the model was fitted on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from latentspec import make_denoiser
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1, 2], 100)
+    >>> clean = 3 * np.eye(3)[y] @ rng.standard_normal((3, 12))
+    >>> noisy = clean + 0.2 * rng.standard_normal(clean.shape)
+    >>> model = PCA(n_components=3).fit(noisy)  # any fitted auto-encoding estimator
+    >>> denoiser = make_denoiser(model, n_components=3, noise_std=0.2, random_state=0).fit(noisy, y)
+    >>> bool(np.mean((denoiser.transform(noisy) - clean) ** 2) < np.mean((noisy - clean) ** 2) / 2)
+    True
     """
     check_is_fitted(model)
     lsd = LatentSpectralDenoiser(n_components=n_components, basis=basis, random_state=random_state)

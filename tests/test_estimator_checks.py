@@ -3,10 +3,11 @@
 import inspect
 
 from sklearn.base import BaseEstimator
+from sklearn.decomposition import PCA
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import latentspec
-from latentspec import LatentRotator, LatentSpectralDenoiser, LWGANEstimator, QuasiEigenBasis
+from latentspec import LatentRotator, LatentSpectralDenoiser, LWGANEstimator, QuasiEigenBasis, ResidualWiener
 
 from ._expected_failures import expected_failed_checks
 from ._tiny import TINY_PARAMS
@@ -14,7 +15,8 @@ from ._tiny import TINY_PARAMS
 # Every public estimator, with tiny settings. LWGANEstimator twice: the default
 # (the rank estimated, every rank trained and scored) and a fixed rank. The deep LSD
 # estimators with few prior draws and a fixed seed (their defaults otherwise), and the
-# denoiser keeping 2 coefficients, as many as the checks' 2-feature data have.
+# denoiser keeping 2 coefficients, as many as the checks' 2-feature data have. The
+# residual filter around a one-component PCA (its noise level estimated, its threshold chosen).
 _TINY_BASIS = QuasiEigenBasis(n_rounds=3, n_draws=200, random_state=0)
 ESTIMATORS = [
     LWGANEstimator(**TINY_PARAMS),
@@ -22,6 +24,7 @@ ESTIMATORS = [
     QuasiEigenBasis(n_rounds=3, n_draws=200, random_state=0),
     LatentSpectralDenoiser(n_components=2, basis=_TINY_BASIS, random_state=0),
     LatentRotator(basis=_TINY_BASIS, random_state=0),
+    ResidualWiener(PCA(n_components=1)),
 ]
 
 
