@@ -82,9 +82,14 @@ def make_denoiser(
     True
     """
     check_is_fitted(model)
-    lsd = LatentSpectralDenoiser(n_components=n_components, basis=basis, random_state=random_state)
-    pipe = Pipeline([("lwgan", FrozenEstimator(model)), ("lsd", lsd)])
+    pipe = _frozen_lsd_pipeline(model, n_components, basis, random_state)
     return ResidualWiener(pipe, noise_std=noise_std, threshold=threshold)
+
+
+def _frozen_lsd_pipeline(model: Any, n_components: int, basis: Any, random_state: Any) -> Pipeline:
+    """``FrozenEstimator(model) -> LatentSpectralDenoiser(n_components)``: fitting it fits the basis only."""
+    lsd = LatentSpectralDenoiser(n_components=n_components, basis=basis, random_state=random_state)
+    return Pipeline([("lwgan", FrozenEstimator(model)), ("lsd", lsd)])
 
 
 @dataclass
@@ -109,11 +114,17 @@ class DenoiserChoice:
     """
 
     denoiser: ResidualWiener
-    n_components: int
-    threshold: float
     noise_std: float
     sure_errors: dict[int, float] = field(default_factory=dict)
     per_n_components: dict[int, ResidualWiener] = field(default_factory=dict)
+
+    @property
+    def n_components(self) -> int:
+        return int(self.denoiser.estimator_[-1].n_components)
+
+    @property
+    def threshold(self) -> float:
+        return self.denoiser.threshold_
 
 
 def choose_denoiser(
@@ -195,12 +206,12 @@ def choose_denoiser(
             f"X_heldout has {X_heldout.shape[1]} features and X_noisy {X_noisy.shape[1]}; they must match"
         )
     sigma = estimate_noise_std(X_noisy) if noise_std is None else check_positive("noise_std", noise_std)
-    rank = int(getattr(model, "rank_", model.transform(X_noisy[:1]).shape[1]))
-    candidates = list(range(1, rank + 1)) if n_components is None else list(n_components)
+    if n_components is None:
+        rank = model.rank_ if hasattr(model, "rank_") else model.transform(X_noisy[:1]).shape[1]
+        n_components = range(1, int(rank) + 1)
+    candidates = [check_int("n_components", k, 1) for k in n_components]
     if not candidates:
         raise ValueError("n_components must hold at least one candidate")
-    for k in candidates:
-        check_int("n_components", k, 1)
     if cv is not None:
         check_int("cv", cv, 2)
     y = np.asarray(y)
@@ -215,12 +226,11 @@ def choose_denoiser(
         if folds:
             residuals = np.empty_like(X_noisy)
             for train, test, fold_model in folds:
-                fold_pipe = make_denoiser(fold_model, k, sigma, random_state, basis=basis).estimator
-                fold_pipe.fit(X_noisy[train], y[train])
+                fold_pipe = _frozen_lsd_pipeline(fold_model, k, basis, random_state).fit(X_noisy[train], y[train])
                 residuals[test] = X_noisy[test] - denoise(fold_pipe, X_noisy[test])
         denoiser = make_denoiser(model, k, sigma, random_state, basis=basis)
-        fitted[int(k)] = denoiser.fit(X_noisy, y, residuals=residuals)
-        errors[int(k)] = float(-scorer(fitted[int(k)], X_heldout))
+        fitted[k] = denoiser.fit(X_noisy, y, residuals=residuals)
+        errors[k] = float(-scorer(fitted[k], X_heldout))
     best = min(errors, key=errors.get)
-    return DenoiserChoice(fitted[best], best, fitted[best].threshold_, float(sigma), errors, fitted)
+    return DenoiserChoice(fitted[best], float(sigma), errors, fitted)
 
