@@ -7,7 +7,11 @@ batch_size=max(512, 32 * k))`` on the rest, with ``k = min(n_features, ceil(2 *
 TwoNN) + 2)`` (scikit-dimension's TwoNN on the training rows), and prints, for every
 rank, the median per-row reconstruction error ``||x - G(Q(x, r))||`` (in the
 estimator's standardised units: the data divided by their root-mean-square spread)
-on training rows and on the held-out rows, and the rank the fit chose.
+on training rows and on the held-out rows, and the rank the fit chose. It also prints
+the rank the one-standard-error rule (``latentspec.choose_rank(..., "one_se")``) would
+choose from the held-out rows' errors, each row an evaluation shared by all ranks (so
+the differences are paired), once from the errors and once from their logarithms (a
+scale-free comparison: every rank's error relative to the best one's).
 
 ``--params`` adds or overrides estimator parameters (JSON), to ask whether another
 training generalises better; with a fixed ``rank`` only that rank is trained (the
@@ -21,6 +25,10 @@ Run (needs ``pip install scikit-dimension``; about a minute per manifold on 2 CP
         '{"rank": 4, "activation": "silu"}' '{"rank": 4, "activation": "tanh"}' '{"rank": 4, "lambda_mmd": 0}' \
         '{"rank": 4, "n_warmup": 1000}' '{"rank": 4, "encoder_layers": [64, 64], "generator_layers": [64, 64]}' \
         --out benchmarks/results/heldout_reconstruction_m4_fixed_rank.json
+    python benchmarks/heldout_reconstruction.py --manifolds M1_Sphere M2_Affine_3to5 M3_Nonlinear_4to6 \
+        M4_Nonlinear M5a_Helix1d M5b_Helix2d M6_Nonlinear M7_Roll M8_Nonlinear M10a_Cubic M11_Moebius \
+        M13a_Scurve M13b_Spiral Mbeta Mp1_Paraboloid Mp2_Paraboloid Mp3_Paraboloid \
+        --params '{}' '{"dropout": 0.2}' --out benchmarks/results/heldout_reconstruction_d16.json
 
 Writes ``benchmarks/results/heldout_reconstruction.json`` (``--out``).
 """
@@ -36,7 +44,7 @@ import numpy as np
 import torch
 from _common import add_thread_option, apply_threads, results_path, write_results
 
-from latentspec import LWGANEstimator
+from latentspec import LWGANEstimator, choose_rank
 from latentspec._model import RankLayout
 
 
@@ -80,7 +88,10 @@ def main() -> None:
         model = LWGANEstimator(**{**params, **extra}).fit(X_train)
         seconds = time.perf_counter() - start
         train = np.median(per_rank_errors(model, X_train[:n_val]), axis=1)
-        held_out = np.median(per_rank_errors(model, X_val), axis=1)
+        held_out_rows = per_rank_errors(model, X_val)
+        held_out = np.median(held_out_rows, axis=1)
+        one_se = choose_rank(held_out_rows.T, "one_se")[0]
+        one_se_log = choose_rank(np.log(held_out_rows.T + 1e-12), "one_se")[0]
         results[name if not extra else f"{name} {json.dumps(extra)}"] = {
             "true": int(truth[name]),
             "n_features": int(X.shape[1]),
@@ -90,9 +101,13 @@ def main() -> None:
             "seconds": round(seconds, 1),
             "train_median_error": train.round(3).tolist(),
             "heldout_median_error": held_out.round(3).tolist(),
+            "heldout_mean_error": held_out_rows.mean(axis=1).round(3).tolist(),
+            "heldout_one_se_rank": int(one_se),
+            "heldout_one_se_log_rank": int(one_se_log),
         }
         print(f"{name} (d = {truth[name]}, R^{X.shape[1]}) {extra}: estimate {model.intrinsic_dim_}, rank "
-              f"{model.rank_}, {seconds:.0f} s")
+              f"{model.rank_}, {seconds:.0f} s; one-SE rule on held-out rows: {one_se} "
+              f"(errors), {one_se_log} (log errors)")
         print("  rank      " + " ".join(f"{r:>6}" for r in range(1, k + 1)))
         print("  train     " + " ".join(f"{v:>6.3f}" for v in train))
         print("  held out  " + " ".join(f"{v:>6.3f}" for v in held_out), flush=True)
