@@ -76,9 +76,44 @@ def test_common_thread_option(load_script):
     assert common.apply_threads(argparse.Namespace(threads=None)) is None
 
 
-@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers"])
+@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality"])
 def test_scripts_import_each_other_without_path_changes(load_script, name):
     """The scripts that reuse another script's functions import it by name (no sys.path edits of their own)."""
     module = load_script(name)
     assert "sys.path" not in (BENCHMARKS / f"{name}.py").read_text()
     assert callable(module.main)
+
+
+def test_frechet_distance_of_shifted_and_scaled_gaussians(load_script):
+    """FD is zero for one sample against itself and the closed form for two known Gaussians."""
+    metrics = load_script("_sample_metrics")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20000, 3))
+    assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    b = 2.0 * rng.standard_normal((20000, 3)) + np.array([1.0, 0.0, 0.0])
+    # ||mu_a - mu_b||^2 + tr(I + 4I - 2 * 2I) = 1 + 3
+    assert metrics.frechet_distance(a, b) == pytest.approx(4.0, rel=0.05)
+
+
+def test_knn_precision_recall_separates_mode_collapse_from_spread(load_script):
+    """Samples on one half of the data are precise but recall half; samples far away are neither."""
+    metrics = load_script("_sample_metrics")
+    rng = np.random.default_rng(0)
+    real = rng.uniform(0, 1, (600, 2))
+    half = rng.uniform(0, 1, (600, 2)) * np.array([0.5, 1.0])
+    precision, recall = metrics.knn_precision_recall(real, half, k=5)
+    assert precision > 0.95
+    assert 0.4 < recall < 0.65
+    assert metrics.knn_precision_recall(real, real + 10.0, k=5) == (0.0, 0.0)
+    assert min(metrics.knn_precision_recall(real, real, k=5)) == 1.0
+
+
+def test_sample_metrics_report_non_finite_samples_as_nan(load_script):
+    metrics = load_script("_sample_metrics")
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((200, 4)), np.repeat([0, 1], 100)
+    X[y == 1] += 6.0
+    classifier = metrics.FeatureClassifier(hidden=8).fit(X, y)
+    assert 0.9 <= classifier.confident_share(X) <= 1.0
+    bad = np.full((10, 4), np.nan)
+    assert all(np.isnan(v) for v in metrics.sample_metrics(classifier, classifier.features(X), X, bad).values())
