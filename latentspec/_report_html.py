@@ -36,6 +36,12 @@ _FIGURES = {
         "Generator samples at every rank, one row per rank, the same latent draws in every row; "
         "the estimate is marked with *.",
     ),
+    "samples_beside_data": (
+        "samples beside real digits",
+        "Left: digits of the data set drawn at random. Right: generator samples at the estimated rank, "
+        "at the same size. The generator is the decoder of the auto-encoder (the LWGAN game is off by "
+        "default); its samples are blurrier than the digits.",
+    ),
     "training_history": ("training history", "Training losses of the intrinsic-dimension model, by phase."),
     "lsd_spectrum": (
         "LSD spectrum",
@@ -118,6 +124,7 @@ def render_html(r: dict[str, Any]) -> str:
         "of it show how sure the estimate is.</p>",
         _figure(fig, "rank_scores"),
         _figure(fig, "samples_per_rank"),
+        _figure(fig, "samples_beside_data"),
         _figure(fig, "training_history"),
         "<h2>2. Quasi-eigenbasis and LSD label accuracy</h2>",
         f"<p>Pipeline LWGANEstimator(latent_dim={basis['latent_dim']}, rank={basis['latent_dim']}, "

@@ -50,6 +50,7 @@ from .plotting import (
     plot_lsd_spectrum,
     plot_rank_scores,
     plot_rotation_morph,
+    plot_samples_beside_data,
     plot_samples_per_rank,
     plot_training_history,
     save_figure,
@@ -229,6 +230,7 @@ def _figures(out: Path, dimension_model: LWGANEstimator, lsd: Pipeline, denoise_
     drawings = {
         "rank_scores": lambda: plot_rank_scores(dimension_model),
         "samples_per_rank": lambda: plot_samples_per_rank(dimension_model, n_per_rank=10),
+        "samples_beside_data": lambda: plot_samples_beside_data(dimension_model, X_test),
         "training_history": lambda: plot_training_history(dimension_model),
         "lsd_spectrum": lambda: plot_lsd_spectrum(basis, model.transform(X_test[digit : digit + 1])[0],
                                                   title=spectrum_title),
@@ -296,7 +298,7 @@ def run_demo(
     >>> results = run_demo(folder, quick=True, verbose=0)  # doctest: +SKIP
     >>> sorted(results["figures"].values())  # doctest: +SKIP
     ['denoising_grid.png', 'lsd_spectrum.png', 'rank_scores.png', 'rotation_morph.png',
-     'samples_per_rank.png', 'training_history.png', 'training_history_labelled.png']
+     'samples_beside_data.png', 'samples_per_rank.png', 'training_history.png', 'training_history_labelled.png']
     >>> results["intrinsic_dimension"]["rank_scores"]["rank"][-1]  # doctest: +SKIP
     16
     """

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "plot_lsd_spectrum",
     "plot_rank_scores",
     "plot_rotation_morph",
+    "plot_samples_beside_data",
     "plot_samples_per_rank",
     "plot_training_history",
     "save_figure",
@@ -343,6 +345,73 @@ def plot_samples_per_rank(
             _show_image(axes[row, c], samples[c], shape)
         label = f"rank {rank}" + (" *" if rank == marked else "")
         _row_title(axes[row, 0], label, color="tab:red" if rank == marked else "black")
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def plot_samples_beside_data(
+    lwgan: Any,
+    X: np.ndarray,
+    image_shape: Sequence[int] | None = None,
+    n_rows: int = 6,
+    n_columns: int = 6,
+    random_state: Any = 0,
+) -> Any:
+    """Real images beside generator samples at the chosen rank, in two grids of the same size.
+
+    The left grid shows ``n_rows * n_columns`` rows of ``X`` drawn at random, the right
+    one as many ``lwgan.sample(..., rank=lwgan.rank_)``, each image large enough to
+    judge a sample against the data it imitates.
+
+    Parameters
+    ----------
+    lwgan : fitted LWGANEstimator
+    X : array-like of shape (n_samples, n_features)
+        Real images, in the units the estimator was fitted on.
+    image_shape : tuple of int or None, default=None
+        Shape of one image; ``None`` uses ``lwgan.image_shape``.
+    n_rows, n_columns : int, default=6
+        Size of each grid.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the rows of ``X`` shown and of the latent draws.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from latentspec import LWGANEstimator
+    >>> from latentspec.datasets import load_digits_scaled
+    >>> from latentspec.plotting import plot_samples_beside_data
+    >>> X, _ = load_digits_scaled()
+    >>> est = LWGANEstimator(latent_dim=3, image_shape=(8, 8), n_warmup=20, n_critic_refit=2,
+    ...                      n_score_repeats=2, random_state=0).fit(X[:300])
+    >>> fig = plot_samples_beside_data(est, X, n_rows=2, n_columns=3)
+    >>> len(fig.axes)  # two grids of 2 x 3 images
+    12
+    """
+    check_is_fitted(lwgan)
+    plt = _pyplot()
+    shape = image_shape if image_shape is not None else lwgan.image_shape
+    if shape is None:
+        raise ValueError("plot_samples_beside_data needs image_shape (the estimator has none)")
+    X = np.asarray(X)
+    count = n_rows * n_columns
+    if X.ndim != 2 or len(X) < count:
+        raise ValueError(f"X must be a 2-D array with at least n_rows * n_columns = {count} rows, got shape {X.shape}")
+    rng = check_random_state(random_state)
+    real = X[rng.choice(len(X), count, replace=False)]
+    samples = lwgan.sample(count, random_state=rng, rank=lwgan.rank_)
+    fig, axes = plt.subplots(n_rows, 2 * n_columns + 1, figsize=(0.9 * (2 * n_columns + 1), 0.9 * n_rows + 0.5),
+                             squeeze=False, gridspec_kw={"width_ratios": [1] * n_columns + [0.3] + [1] * n_columns})
+    for r in range(n_rows):
+        axes[r, n_columns].axis("off")
+        for c in range(n_columns):
+            _show_image(axes[r, c], real[r * n_columns + c], shape)
+            _show_image(axes[r, n_columns + 1 + c], samples[r * n_columns + c], shape)
+    axes[0, n_columns // 2].set_title("data", fontsize=10)
+    axes[0, n_columns + 1 + n_columns // 2].set_title(f"samples at rank {lwgan.rank_}", fontsize=10)
     fig.tight_layout(pad=0.3)
     return fig
 

@@ -73,6 +73,28 @@ def test_samples_per_rank_has_a_row_per_rank_drawn_at_that_rank(fitted_auto):
         plot_samples_per_rank(fitted_auto)
 
 
+def test_samples_beside_data_shows_rows_of_x_and_samples_at_the_chosen_rank(fitted_auto, s_curve):
+    from latentspec.plotting import plot_samples_beside_data
+
+    rows, columns = 2, 3
+    fig = plot_samples_beside_data(fitted_auto, s_curve, image_shape=(1, 3), n_rows=rows, n_columns=columns,
+                                   random_state=0)
+    grid = np.array(fig.axes).reshape(rows, 2 * columns + 1)
+    rng = np.random.RandomState(0)
+    expected_real = s_curve[rng.choice(len(s_curve), rows * columns, replace=False)]
+    expected_samples = fitted_auto.sample(rows * columns, random_state=rng, rank=fitted_auto.rank_)
+    real = [ax.images[0].get_array().ravel() for ax in grid[:, :columns].ravel()]
+    samples = [ax.images[0].get_array().ravel() for ax in grid[:, columns + 1 :].ravel()]
+    np.testing.assert_allclose(real, expected_real)
+    np.testing.assert_allclose(samples, expected_samples)
+    assert not grid[0, columns].images  # the gap between the grids
+    assert f"rank {fitted_auto.rank_}" in grid[0, columns + 1 + columns // 2].get_title()
+    with pytest.raises(ValueError, match="at least n_rows \\* n_columns = 36 rows"):
+        plot_samples_beside_data(fitted_auto, s_curve[:10], image_shape=(1, 3))
+    with pytest.raises(ValueError, match="image_shape"):
+        plot_samples_beside_data(fitted_auto, s_curve)
+
+
 def test_rank_scores_of_a_fixed_rank_is_one_panel(fitted_rank2):
     from latentspec.plotting import plot_rank_scores
 
@@ -92,7 +114,8 @@ def test_training_history_one_panel_per_term_every_logged_value(fitted_auto):
         np.testing.assert_allclose(np.sort(plotted), np.sort(values[np.isfinite(values)]))
 
 
-@pytest.mark.parametrize("name", ["plot_rank_scores", "plot_training_history", "plot_samples_per_rank"])
+@pytest.mark.parametrize("name", ["plot_rank_scores", "plot_training_history", "plot_samples_per_rank",
+                                  "plot_samples_beside_data"])
 def test_unfitted_estimator_raises_not_fitted_error(name):
     """scikit-learn's NotFittedError, not an AttributeError, for a model that was never fitted."""
     from sklearn.exceptions import NotFittedError
@@ -100,7 +123,8 @@ def test_unfitted_estimator_raises_not_fitted_error(name):
     from latentspec import LWGANEstimator, plotting
 
     with pytest.raises(NotFittedError, match="not fitted"):
-        getattr(plotting, name)(LWGANEstimator())
+        arguments = (np.zeros((40, 3)),) if name == "plot_samples_beside_data" else ()
+        getattr(plotting, name)(LWGANEstimator(), *arguments)
 
 
 def test_unfitted_basis_raises_not_fitted_error():

@@ -16,8 +16,8 @@ from matplotlib.image import imread  # noqa: E402
 from latentspec import cli  # noqa: E402
 from latentspec.report import PAIRS, rank_uncertainty  # noqa: E402
 
-FIGURES = {"rank_scores", "samples_per_rank", "training_history", "lsd_spectrum", "denoising_grid",
-           "rotation_morph", "training_history_labelled"}
+FIGURES = {"rank_scores", "samples_per_rank", "samples_beside_data", "training_history", "lsd_spectrum",
+           "denoising_grid", "rotation_morph", "training_history_labelled"}
 
 
 @pytest.fixture(scope="module")
