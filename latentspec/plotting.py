@@ -388,8 +388,8 @@ def plot_samples_beside_data(
     >>> est = LWGANEstimator(latent_dim=3, image_shape=(8, 8), n_warmup=20, n_critic_refit=2,
     ...                      n_score_repeats=2, random_state=0).fit(X[:300])
     >>> fig = plot_samples_beside_data(est, X, n_rows=2, n_columns=3)
-    >>> len(fig.axes)  # two grids of 2 x 3 images
-    12
+    >>> len(fig.axes)  # two grids of 2 x 3 images, and a column of blank axes between them
+    14
     """
     check_is_fitted(lwgan)
     plt = _pyplot()
