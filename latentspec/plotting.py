@@ -97,6 +97,14 @@ def _row_title(ax: Any, title: str, **style: Any) -> None:
     ax.set_ylabel(title, rotation=0, ha="right", va="center", fontsize=8, **style)
 
 
+def _sample_image_shape(lwgan: Any, image_shape: Sequence[int] | None, caller: str) -> Sequence[int]:
+    """``image_shape``, else the estimator's; an error naming ``caller`` when neither is set."""
+    shape = image_shape if image_shape is not None else lwgan.image_shape
+    if shape is None:
+        raise ValueError(f"{caller} needs image_shape (the estimator has none)")
+    return shape
+
+
 def plot_lsd_spectrum(basis: Any, z: np.ndarray, title: str | None = None) -> Any:
     """Bar chart of the spectral coefficients ``c_i = <xi_i, z>`` of one latent code.
 
@@ -332,9 +340,7 @@ def plot_samples_per_rank(
     """
     check_is_fitted(lwgan)
     plt = _pyplot()
-    shape = image_shape if image_shape is not None else lwgan.image_shape
-    if shape is None:
-        raise ValueError("plot_samples_per_rank needs image_shape (the estimator has none)")
+    shape = _sample_image_shape(lwgan, image_shape, "plot_samples_per_rank")
     ranks = range(1, lwgan.latent_dim_ + 1)
     fig, axes = plt.subplots(len(ranks), n_per_rank, figsize=(0.55 * n_per_rank + 0.8, 0.55 * len(ranks) + 0.2),
                              squeeze=False)
@@ -393,9 +399,7 @@ def plot_samples_beside_data(
     """
     check_is_fitted(lwgan)
     plt = _pyplot()
-    shape = image_shape if image_shape is not None else lwgan.image_shape
-    if shape is None:
-        raise ValueError("plot_samples_beside_data needs image_shape (the estimator has none)")
+    shape = _sample_image_shape(lwgan, image_shape, "plot_samples_beside_data")
     X = np.asarray(X)
     count = n_rows * n_columns
     if X.ndim != 2 or len(X) < count:
