@@ -31,6 +31,7 @@ Needs ``pip install "latentspec[mnist]" scikit-dimension``. Run from the reposit
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import deep_lsd_digits  # the shared deep LSD parts
@@ -43,7 +44,8 @@ from latentspec import LWGANEstimator
 from latentspec.datasets import load_mnist_sample
 
 
-def main(argv: list[str] | None = None) -> dict:
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``benchmarks/deep_lsd_digits.py`` with this script's MNIST defaults."""
     parser = deep_lsd_digits.build_parser()
     parser.description = __doc__.splitlines()[0]
     parser.add_argument("--latent-dim", type=int, default=16, help="largest rank for the intrinsic dimension")
@@ -68,7 +70,12 @@ def main(argv: list[str] | None = None) -> dict:
         image_shape=(28, 28),
         figure_prefix="mnist_",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The options, with ``args.lwgan_params`` the MNIST networks' settings (without translations)."""
+    args = build_parser().parse_args(argv)
     apply_threads(args)
     args.lwgan_params = {
         "image_shape": args.image_shape,
@@ -77,6 +84,11 @@ def main(argv: list[str] | None = None) -> dict:
         "precision": args.precision,
         "n_threads": args.threads,
     }
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
     lsd_params = {**args.lwgan_params, "augment_shift": args.augment_shift}
     X, y = load_mnist_sample()
     print(f"MNIST sample: {X.shape[0]} digits of {X.shape[1]} pixels; LWGAN settings {args.lwgan_params}")
