@@ -76,12 +76,26 @@ def test_common_thread_option(load_script):
     assert common.apply_threads(argparse.Namespace(threads=None)) is None
 
 
-@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality"])
+@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality", "lsd_seeds"])
 def test_scripts_import_each_other_without_path_changes(load_script, name):
     """The scripts that reuse another script's functions import it by name (no sys.path edits of their own)."""
     module = load_script(name)
     assert "sys.path" not in (BENCHMARKS / f"{name}.py").read_text()
     assert callable(module.main)
+
+
+def test_lsd_seeds_runs_each_dataset_with_its_own_scripts_settings(load_script):
+    """The seed study repeats parts 1 and 3 with the settings of the script it stands for."""
+    seeds = load_script("lsd_seeds")
+    args, chosen, dataset = seeds.parse(["--dataset", "mnist", "--seeds", "4", "5", "--threads", "1"])
+    assert (chosen, dataset) == ([4, 5], "mnist")
+    assert (args.label_weight, args.n_warmup, args.test_size) == (100.0, 8000, 0.2)
+    assert args.lwgan_params["augment_shift"] == 3 and args.lwgan_params["image_shape"] == (28, 28)
+    assert args.out.name == "lsd_seeds_mnist.json"
+    args, chosen, dataset = seeds.parse(["--label-weight", "30"])
+    assert (chosen, dataset) == ([0, 1, 2], "digits")
+    assert (args.label_weight, args.n_warmup, args.test_size) == (30.0, 4000, 0.25)
+    assert "augment_shift" not in args.lwgan_params
 
 
 def test_frechet_distance_of_shifted_and_scaled_gaussians(load_script):
