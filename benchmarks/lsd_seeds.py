@@ -14,7 +14,7 @@ seed on a 2-core CPU). Run from the repository root::
 
     python benchmarks/lsd_seeds.py --dataset mnist --seeds 0 1 2
 
-Writes ``benchmarks/results/lsd_seeds_<dataset>.json``.
+Writes ``benchmarks/results/lsd_seeds_<dataset>.json`` (``--out``).
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[int], str]:
         args = deep_lsd_digits.build_parser().parse_args(rest)
         if apply_threads(args):
             args.lwgan_params = {**args.lwgan_params, "n_threads": args.threads}
-    args.out = results_path(f"lsd_seeds_{known.dataset}")
+    if "--out" not in rest:
+        args.out = results_path(f"lsd_seeds_{known.dataset}")
     return args, known.seeds, known.dataset
 
 
@@ -72,12 +73,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "accuracy": acc["accuracy"]["latent/signed"],
             "rotations": rot["mean_success"],
             "rotations_per_pair": {f"{p['source']}->{p['target']}": p["success"] for p in rot["pairs"]},
+            "rotations_still_source": rot["mean_still_source"],
+            "target_reconstructed": rot["mean_target_reconstructed_success"],
             "judge_accuracy_clean_test": acc["judge_accuracy_clean_test"],
             "class_mean_offset": acc["class_mean_offset"],
             "fit_seconds": round(acc["fit_seconds"], 1),
         }
         rows.append(row)
-        print(f"seed {seed}: accuracy {row['accuracy']:.3f}, rotations {row['rotations']:.3f} (SVC judge "
+        print(f"seed {seed}: accuracy {row['accuracy']:.3f}, rotations {row['rotations']:.3f} (still the source "
+              f"{row['rotations_still_source']:.3f}, the target's own digits reconstructed "
+              f"{row['target_reconstructed']:.3f}; SVC judge "
               f"{row['judge_accuracy_clean_test']:.3f} on clean test digits; fit {row['fit_seconds']:.0f} s)",
               flush=True)
     summary = {}
