@@ -131,3 +131,40 @@ def test_sample_metrics_report_non_finite_samples_as_nan(load_script):
     assert 0.9 <= classifier.confident_share(X) <= 1.0
     bad = np.full((10, 4), np.nan)
     assert all(np.isnan(v) for v in metrics.sample_metrics(classifier, classifier.features(X), X, bad).values())
+
+
+class _Argmax:
+    """A judge of 'images' that are codes: the class is the largest of the first ten coordinates."""
+
+    def predict(self, X):
+        return np.argmax(np.asarray(X)[:, :10], axis=1)
+
+
+class _Identity:
+    def inverse_transform(self, Z):
+        return np.asarray(Z)
+
+
+def test_rotation_part_reports_success_what_stays_the_source_and_the_targets_own_reconstructions(load_script):
+    """Codes along their class axis rotate onto the target's; a judge that sees no change reports 'still the source'."""
+    lsd = load_script("deep_lsd_digits")
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 30)
+    Z = 4.0 * np.eye(12)[y] + 0.3 * rng.standard_normal((300, 12))
+    train = np.arange(300) % 3 != 0
+    pieces = (_Identity(), None, _Argmax(), Z[train], Z[~train], y[train], y[~train])
+    rot = lsd.rotations(pieces, argparse.Namespace(random_state=0))
+    assert rot["mean_success"] == 1.0 and rot["mean_still_source"] == 0.0
+    assert rot["mean_target_reconstructed_success"] == 1.0
+    assert rot["max_change_outside_plane"] < 1e-12
+    assert np.allclose(rot["det_range"], 1.0)
+
+    class AlwaysZero:  # a judge that calls everything a 0
+        def predict(self, X):
+            return np.zeros(len(X), dtype=int)
+
+    rot = lsd.rotations((_Identity(), None, AlwaysZero(), *pieces[3:]), argparse.Namespace(random_state=0))
+    by_pair = {(p["source"], p["target"]): p for p in rot["pairs"]}
+    assert by_pair[(0, 1)]["success"] == 0.0 and by_pair[(0, 1)]["still_source"] == 1.0
+    assert by_pair[(6, 0)]["success"] == 1.0 and by_pair[(6, 0)]["target_reconstructed_success"] == 1.0
+    assert rot["mean_success"] == rot["mean_still_source"] == rot["mean_target_reconstructed_success"] == 0.1
