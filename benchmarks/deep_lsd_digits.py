@@ -547,11 +547,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Run the three parts, print the tables, write the JSON and the figures."""
-    args = build_parser().parse_args(argv)
+def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    """The options (of ``parser``, default :func:`build_parser`), with ``--threads`` applied."""
+    args = (parser or build_parser()).parse_args(argv)
     if apply_threads(args):
         args.lwgan_params = {**args.lwgan_params, "n_threads": args.threads}  # else the estimator's policy
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the three parts, print the tables, write the JSON and the figures."""
+    args = parse_args(argv)
     X, y = load_digits_scaled()
     return run(X, y, args, "deep_lsd_digits")
 

@@ -27,7 +27,7 @@ from typing import Any
 import deep_lsd_digits
 import numpy as np
 import reproduce_papers
-from _common import apply_threads, environment, results_path, write_results
+from _common import environment, results_path, write_results
 
 
 def parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[int], str]:
@@ -40,15 +40,12 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[int], str]:
         own.print_help()
         print("\nThe dataset's own script's options also apply (see its --help).")
         sys.exit(0)
-    if known.dataset == "mnist":
-        args = reproduce_papers.parse_args(rest)
+    script = reproduce_papers if known.dataset == "mnist" else deep_lsd_digits
+    parser = script.build_parser()
+    parser.set_defaults(out=results_path(f"lsd_seeds_{known.dataset}"))
+    args = script.parse_args(rest, parser)
+    if known.dataset == "mnist":  # the deep LSD parts of the MNIST script translate the training digits
         args.lwgan_params = {**args.lwgan_params, "augment_shift": args.augment_shift}
-    else:
-        args = deep_lsd_digits.build_parser().parse_args(rest)
-        if apply_threads(args):
-            args.lwgan_params = {**args.lwgan_params, "n_threads": args.threads}
-    if "--out" not in rest:
-        args.out = results_path(f"lsd_seeds_{known.dataset}")
     return args, known.seeds, known.dataset
 
 

@@ -73,17 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The options, with ``args.lwgan_params`` the MNIST networks' settings (without translations)."""
-    args = build_parser().parse_args(argv)
-    apply_threads(args)
-    args.lwgan_params = {
+def network_params(args: argparse.Namespace) -> dict:
+    """The LWGAN settings of the MNIST networks in ``args`` (without translations or threads)."""
+    return {
         "image_shape": args.image_shape,
         "conv_layers": tuple(args.conv_layers),
         "batch_size": args.batch_size,
         "precision": args.precision,
-        "n_threads": args.threads,
     }
+
+
+def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    """The options (of ``parser``, default :func:`build_parser`), with ``args.lwgan_params`` the MNIST networks'
+    settings (without translations)."""
+    args = (parser or build_parser()).parse_args(argv)
+    apply_threads(args)
+    args.lwgan_params = {**network_params(args), "n_threads": args.threads}
     return args
 
 

@@ -9,7 +9,7 @@ Three parts (``--parts``):
   80/20 split, convolutional networks (``image_shape=(28, 28)``) with the settings of
   ``benchmarks/reproduce_papers.py`` that keep a fit within minutes on a 2-core CPU:
   ``latent_dim=16``, ``conv_layers=(16, 32)``, batches of 256 and
-  ``precision="bfloat16"`` (``MNIST_PARAMS``); every other setting is the default.
+  ``precision="bfloat16"`` (``mnist_params()``); every other setting is the default.
 * ``toys``: the LWGAN paper's swiss roll, S-curve and hyperplane (2,000 rows), whose
   generators are known: the mean distance from 2,000 samples to the true manifold (to
   its nearest point among 100,000 fresh noise-free draws) and the share of 2,000 fresh
@@ -63,10 +63,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
 
 N_SAMPLES = 2000
-# The MNIST benchmark's settings (benchmarks/reproduce_papers.py): the default convolutional
-# fit (latent_dim 28, conv_layers (32, 64), float32) takes over 6 minutes of warm-up alone.
-MNIST_PARAMS = {"image_shape": (28, 28), "latent_dim": 16, "conv_layers": (16, 32), "batch_size": 256,
-                "precision": "bfloat16"}
 
 
 # ------------------------------------------------------------------ baselines
@@ -163,6 +159,18 @@ def fit_lwgan(X: np.ndarray, params: dict, threads: int | None) -> tuple[object,
     return est, time.perf_counter() - start
 
 
+def mnist_params() -> dict:
+    """The MNIST benchmark's network settings and latent dimension (``benchmarks/reproduce_papers.py``).
+
+    The default convolutional fit (``latent_dim`` 28, ``conv_layers=(32, 64)``, float32)
+    takes over 6 minutes of warm-up alone on a 2-core CPU.
+    """
+    import reproduce_papers
+
+    defaults = reproduce_papers.build_parser().parse_args([])
+    return {**reproduce_papers.network_params(defaults), "latent_dim": defaults.latent_dim}
+
+
 def image_part(name: str, X: np.ndarray, y: np.ndarray, test_size: float, params: dict, args) -> dict:
     """All generators on one image data set; one row of metrics each."""
     X_train, X_test, y_train, _ = train_test_split(X, y, test_size=test_size, stratify=y, random_state=0)
@@ -240,7 +248,7 @@ def main() -> None:
         from latentspec.datasets import load_mnist_sample
 
         X, y = load_mnist_sample()
-        results["mnist"] = image_part("mnist", X, y, 0.2, MNIST_PARAMS, args)
+        results["mnist"] = image_part("mnist", X, y, 0.2, mnist_params(), args)
     if "toys" in args.parts:
         results["toys"] = toys_part(args)
     results["wall_seconds"] = round(time.perf_counter() - start, 1)

@@ -96,6 +96,15 @@ def test_lsd_seeds_runs_each_dataset_with_its_own_scripts_settings(load_script):
     assert (chosen, dataset) == ([0, 1, 2], "digits")
     assert (args.label_weight, args.n_warmup, args.test_size) == (30.0, 4000, 0.25)
     assert "augment_shift" not in args.lwgan_params
+    args, _, _ = seeds.parse(["--dataset", "mnist", "--out", "elsewhere.json"])
+    assert str(args.out) == "elsewhere.json"
+
+
+def test_sample_quality_mnist_part_uses_the_mnist_benchmarks_settings(load_script):
+    """The MNIST part fits the networks reproduce_papers.py fits, not the slow default convolutional ones."""
+    params = load_script("sample_quality").mnist_params()
+    assert params == {"image_shape": (28, 28), "conv_layers": (16, 32), "batch_size": 256, "precision": "bfloat16",
+                      "latent_dim": 16}
 
 
 def test_frechet_distance_of_shifted_and_scaled_gaussians(load_script):
