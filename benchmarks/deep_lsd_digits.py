@@ -180,7 +180,7 @@ def plain_gram_schmidt_accuracy(basis: QuasiEigenBasis, Z: np.ndarray, y: np.nda
     each other (``class_mean_offset_``); the label directions depend on the class
     means only, so the other rounds do not matter here.
     """
-    from latentspec._gram_schmidt import _gram_schmidt
+    from latentspec.lsd._gram_schmidt import _gram_schmidt
 
     n_classes = len(basis.classes_)
     units, _ = _gram_schmidt(basis.class_means_, n_classes, basis.classes_)
@@ -422,7 +422,7 @@ def rotations(pieces: tuple, args: argparse.Namespace) -> dict[str, Any]:
 
 def figures(accuracy_part: dict, denoise_part: dict, args: argparse.Namespace) -> list[str]:
     """The three figures of the docs."""
-    from latentspec.plotting import plot_denoising_grid, plot_lsd_spectrum, plot_rotation_morph
+    from latentspec.app import plot_denoising_grid, plot_lsd_spectrum, plot_rotation_morph
 
     FIGURES.mkdir(parents=True, exist_ok=True)
     model, basis, _, Z_train, Z_test, y_train, y_test = accuracy_part["_pieces"]

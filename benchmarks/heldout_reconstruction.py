@@ -45,7 +45,7 @@ import torch
 from _common import add_thread_option, apply_threads, results_path, write_results
 
 from latentspec import LWGANEstimator, choose_rank
-from latentspec._model import RankLayout
+from latentspec.lwgan.core._model import RankLayout
 
 
 def per_rank_errors(model: LWGANEstimator, X: np.ndarray) -> np.ndarray:

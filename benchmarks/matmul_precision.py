@@ -5,7 +5,7 @@ The product of the LWGAN networks' largest layer at the authors' recipe: a batch
 
 * ``float32 addmm``: ``torch.addmm``, which calls PyTorch's BLAS (MKL in the official
   wheels; it takes its fast code paths only on Intel CPUs);
-* ``float32 latentspec``: :func:`latentspec._linear.linear`, the product latentspec's
+* ``float32 latentspec``: :func:`latentspec.lwgan.core._linear.linear`, the product latentspec's
   dense layers use, through oneDNN where available (see ``docs/lwgan.md``);
 * ``bfloat16 addmm``: ``torch.addmm`` in bfloat16. On CPUs with bfloat16
   instructions (AVX512-BF16, AMX) it is several times faster; elsewhere it is
@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from latentspec._linear import linear, matmul_backend
+from latentspec.lwgan.core._linear import linear, matmul_backend
 
 ROWS, WIDTH_IN, WIDTH_OUT, REPEATS = 2048, 512, 256, 50
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from _common import add_thread_option, environment, results_path, write_results
 
-import latentspec._model as model_module
+import latentspec.lwgan.core._model as model_module
 from latentspec import LWGANEstimator, choose_rank
 from latentspec.datasets import make_dataset
 

@@ -85,8 +85,8 @@ def wgan_gp(X: np.ndarray, n: int, like, rank: int, seconds: float, seed: int = 
     """A plain WGAN-GP with the networks of the fitted estimator ``like``, trained for ``seconds``."""
     import torch
 
-    from latentspec._model import LWGANModule
-    from latentspec._networks import initialise
+    from latentspec.lwgan.core._model import LWGANModule
+    from latentspec.lwgan.core._networks import initialise
 
     torch.manual_seed(seed)
     module = LWGANModule(**_module_arguments(like))
@@ -136,7 +136,7 @@ def wgan_gp(X: np.ndarray, n: int, like, rank: int, seconds: float, seed: int = 
 
 def _module_arguments(est) -> dict:
     """The LWGANModule arguments of a fitted estimator (its networks, without the label head)."""
-    from latentspec._lwgan_params import image_shape_chw
+    from latentspec.lwgan._params import image_shape_chw
 
     shape = image_shape_chw(est)
     conv = shape is not None

@@ -8,7 +8,7 @@ Every fit runs as many warm-up steps as take about ``--seconds`` seconds at the
 speed of a short calibration fit (at most the default 4,000), so a slow setting
 does not run for many minutes. Prints steps per second and each setting's time
 relative to the best of 1 and 2 threads in the same condition, and checks the
-library's default (``n_threads=None``, ``latentspec._threads.default_n_threads``,
+library's default (``n_threads=None``, ``latentspec.lwgan.core._threads.default_n_threads``,
 which reads the load at the start of every fit) against two targets: under load at
 most 20 % slower than the best of 1 and 2 threads, and on an idle machine 2 threads when they are faster. Writes
 ``benchmarks/results/threads_under_load.json``.
@@ -36,9 +36,9 @@ from _common import environment, machine, results_path, write_results
 TORCH_DEFAULT_THREADS = torch.get_num_threads()
 
 from latentspec import LWGANEstimator  # noqa: E402
-from latentspec._threads import MLP_CPU_THREADS  # noqa: E402
-from latentspec._training import Trainer  # noqa: E402
 from latentspec.datasets import make_s_curve_3d  # noqa: E402
+from latentspec.lwgan.core._threads import MLP_CPU_THREADS  # noqa: E402
+from latentspec.lwgan.core._training import Trainer  # noqa: E402
 
 QUICK = {"encoder_layers": (16,), "generator_layers": (16,), "critic_layers": (16,), "batch_size": 64,
          "n_critic_refit": 2, "n_score_repeats": 2}

@@ -3,7 +3,7 @@
 Fits one small model on the S-curve, then, for 10^4, 10^5 and 10^6 rows, runs each
 method in a fresh subprocess and reports the peak resident memory it added beyond
 the array it returns: ``peak RSS after the call - RSS just before it - output
-bytes``. The methods work in chunks of ``latentspec._batching.CHUNK_ROWS`` rows; for
+bytes``. The methods work in chunks of ``latentspec.lwgan.core._batching.CHUNK_ROWS`` rows; for
 comparison the same is measured with chunking switched off (one chunk of every
 row, as before), in the same run.
 
@@ -32,7 +32,7 @@ _CHILD = r"""
 import os, pickle, resource, sys
 import numpy as np
 import torch
-import latentspec._batching as batching
+import latentspec.lwgan.core._batching as batching
 
 torch.set_num_threads(1)
 path, method, n, chunked = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     from latentspec import LWGANEstimator
-    from latentspec._batching import CHUNK_ROWS
     from latentspec.datasets import make_s_curve_3d
+    from latentspec.lwgan.core._batching import CHUNK_ROWS
 
     torch.set_num_threads(1)
     model = LWGANEstimator(latent_dim=3, rank=2, n_warmup=200, n_critic_refit=10, random_state=0)

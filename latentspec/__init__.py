@@ -15,17 +15,38 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         "or the CUDA build for your GPU."
     ) from error
 
-from ._rank_range import RankRangeWarning
-from ._rank_selection import choose_rank
-from ._training import FitInterrupted, TrainingDiverged
+from . import _moved, exceptions
 from ._version import __version__
-from .denoising_recipe import DenoiserChoice, choose_denoiser, make_denoiser
-from .lwgan import LWGANEstimator
-from .noise_level import estimate_noise_std
-from .persistence import ModelFileError, load, save
-from .residual_wiener import ResidualWiener
-from .spectral import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
-from .sure import SUREScorer, denoise, make_sure_scorer, sure_error
+from .app import (
+    format_ranks,
+    plot_denoising_grid,
+    plot_lsd_spectrum,
+    plot_rank_scores,
+    plot_rotation_morph,
+    plot_samples_beside_data,
+    plot_samples_per_rank,
+    plot_training_history,
+    rank_uncertainty,
+    run_demo,
+    save_figure,
+)
+from .denoise import (
+    DenoiserChoice,
+    ResidualWiener,
+    SUREScorer,
+    choose_denoiser,
+    denoise,
+    estimate_noise_std,
+    make_denoiser,
+    make_sure_scorer,
+    sure_error,
+)
+from .exceptions import FitInterrupted, ModelFileError, RankRangeWarning, TrainingDiverged, TrainingInterrupted
+from .lsd import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
+from .lwgan import LWGANEstimator, choose_rank
+from .persistence import load, save
+
+_moved.install()
 
 __all__ = [
     "DenoiserChoice",
@@ -39,14 +60,27 @@ __all__ = [
     "ResidualWiener",
     "SUREScorer",
     "TrainingDiverged",
+    "TrainingInterrupted",
     "__version__",
     "choose_denoiser",
     "choose_rank",
     "denoise",
     "estimate_noise_std",
+    "exceptions",
+    "format_ranks",
     "load",
     "make_denoiser",
     "make_sure_scorer",
+    "plot_denoising_grid",
+    "plot_lsd_spectrum",
+    "plot_rank_scores",
+    "plot_rotation_morph",
+    "plot_samples_beside_data",
+    "plot_samples_per_rank",
+    "plot_training_history",
+    "rank_uncertainty",
+    "run_demo",
     "save",
+    "save_figure",
     "sure_error",
 ]

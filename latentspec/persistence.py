@@ -43,18 +43,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._version import __version__
+from .exceptions import ModelFileError
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "SaveLoadMixin", "load", "save"]
+__all__ = ["FORMAT_VERSION", "SaveLoadMixin", "load", "save"]
 
 FORMAT = "latentspec"
 # Raised whenever the layout of a file changes so that an older reader would
 # misread it; a reader refuses files of a newer format.
 FORMAT_VERSION = 1
 _HEADER_LIMIT = 100_000_000  # bytes of JSON header we are willing to parse
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded: not a model file, corrupt, truncated, or from a newer format."""
 
 
 # ----------------------------------------------------------------------- classes

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from latentspec import LWGANEstimator
-from latentspec._augment import RandomShift
 from latentspec.datasets import load_digits_scaled
+from latentspec.lwgan.core._augment import RandomShift
 
 from ._tiny import TINY_PARAMS
 

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from latentspec import cli
+from latentspec.app import _cli as cli
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from latentspec import LWGANEstimator, load, save
-from latentspec._conv import ConvConditioned, ConvGenerator, conv_output_size
-from latentspec._model import LWGANModule, RankLayout
-from latentspec._networks import ConditionedMLP, initialise
 from latentspec.datasets import load_digits_scaled
+from latentspec.lwgan.core._conv import ConvConditioned, ConvGenerator, conv_output_size
+from latentspec.lwgan.core._model import LWGANModule, RankLayout
+from latentspec.lwgan.core._networks import ConditionedMLP, initialise
 
 
 @pytest.mark.parametrize("image_shape", [(1, 8, 8), (3, 6, 10), (1, 28, 28), (2, 7, 5)])

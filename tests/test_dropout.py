@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from latentspec import LWGANEstimator, load, save
-from latentspec._networks import HiddenDropout
 from latentspec.datasets import load_digits_scaled, make_s_curve_3d
+from latentspec.lwgan.core._networks import HiddenDropout
 
 from ._tiny import TINY_PARAMS
 

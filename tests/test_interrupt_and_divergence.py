@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from latentspec import FitInterrupted, LWGANEstimator, TrainingDiverged, _training
-from latentspec._model import LWGANModule
+from latentspec import FitInterrupted, LWGANEstimator, TrainingDiverged
+from latentspec.lwgan.core import _training
+from latentspec.lwgan.core._model import LWGANModule
 
 # Small enough to be quick, long enough for every phase to log several checkpoints.
 SETTINGS = dict(

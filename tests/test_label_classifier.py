@@ -13,8 +13,8 @@ from sklearn.pipeline import make_pipeline
 
 import latentspec
 from latentspec import LatentRotator, LWGANEstimator, QuasiEigenBasis
-from latentspec._gram_schmidt import _lift_class_means
 from latentspec._validation import check_seed
+from latentspec.lsd._gram_schmidt import _lift_class_means
 
 
 def labelled_blobs(n_per_class=60, n_classes=3, dim=6, seed=0):

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from latentspec import _linear
-from latentspec._linear import linear, matmul_backend, onednn_available
+from latentspec.lwgan.core import _linear as _linear
+from latentspec.lwgan.core._linear import linear, matmul_backend, onednn_available
 
 needs_onednn = pytest.mark.skipif(not onednn_available(), reason="oneDNN products are not available here")
 
@@ -96,7 +96,7 @@ def test_switched_off_by_environment(monkeypatch):
     import subprocess
     import sys
 
-    code = "from latentspec._linear import matmul_backend; print(matmul_backend())"
+    code = "from latentspec.lwgan.core._linear import matmul_backend; print(matmul_backend())"
     env = {**__import__("os").environ, "LATENTSPEC_CPU_MATMUL": "default"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "default"

@@ -2,7 +2,7 @@
 
 import torch
 
-from latentspec._losses import IMQ_SCALES, imq_mmd
+from latentspec.lwgan.core._losses import IMQ_SCALES, imq_mmd
 
 
 def _reference_mmd(codes, prior, latent_dim):
@@ -41,7 +41,7 @@ def test_imq_mmd_separates_distributions():
 
 def test_mmd_runs_in_float32_under_autocast():
     """The MMD's kernel sums cancel to small differences, so autocast must not run them in bfloat16."""
-    from latentspec._losses import imq_mmd
+    from latentspec.lwgan.core._losses import imq_mmd
 
     g = torch.Generator().manual_seed(0)
     a, b = torch.randn(2, 64, 3, generator=g), torch.randn(2, 64, 3, generator=g)

@@ -15,7 +15,8 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import latentspec.lwgan
+import latentspec
+import latentspec.lwgan._network_state
 from latentspec import LWGANEstimator
 from latentspec._validation import check_seed
 
@@ -387,7 +388,7 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     expected_sample = est.sample(5, random_state=0)
 
     payloads = []
-    real_state_to_bytes = latentspec._lwgan_state.state_to_bytes
+    real_state_to_bytes = latentspec.lwgan._network_state.state_to_bytes
 
     def spy(module):
         payloads.append(real_state_to_bytes(module))
@@ -396,7 +397,7 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     with monkeypatch.context() as patch:
         # Every storage torch.save writes is tagged as living on the first GPU.
         patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
-        patch.setattr(latentspec._lwgan_state, "state_to_bytes", spy)
+        patch.setattr(latentspec.lwgan._network_state, "state_to_bytes", spy)
         est.device_ = torch.device("cuda:0")
         blob = pickle.dumps(est)
     assert len(payloads) == 1
@@ -569,7 +570,7 @@ def test_tiny_params_cover_every_cost_parameter():
 
 def test_transform_and_decode_work_in_chunks(fitted_rank2, s_curve, monkeypatch):
     """Guards bounded memory: results do not depend on how many rows go through at once."""
-    import latentspec._batching as batching
+    import latentspec.lwgan.core._batching as batching
 
     whole_Z = fitted_rank2.transform(s_curve)
     whole_X = fitted_rank2.inverse_transform(whole_Z)

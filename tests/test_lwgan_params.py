@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from latentspec import LWGANEstimator
-from latentspec._lwgan_params import PARAMETER_RULES, check_params, network_spec
+from latentspec.lwgan._params import PARAMETER_RULES, check_params, network_spec
 
 
 def test_every_parameter_but_the_data_dependent_ones_has_a_rule():

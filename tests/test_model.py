@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from latentspec._model import RankLayout
+from latentspec.lwgan.core._model import RankLayout
 
 
 def test_encoder_output_is_masked_beyond_the_rank(fitted_auto, s_curve):

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from latentspec._losses import gradient_norm_penalty
-from latentspec._networks import ConditionedMLP, initialise, one_hot_codes, rank_masks, thermometer_codes
+from latentspec.lwgan.core._losses import gradient_norm_penalty
+from latentspec.lwgan.core._networks import ConditionedMLP, initialise, one_hot_codes, rank_masks, thermometer_codes
 
 
 def test_codes_and_masks():

@@ -1,4 +1,4 @@
-"""The package's layout: no import cycle among its modules, no module over 500 lines."""
+"""The package's layout: subpackages that show the parts, no import cycle, imports that only run downhill."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "latentspec"
-MAX_LINES = 500
+# The parts, each a subpackage that re-exports its public names.
+SUBPACKAGES = ("app", "datasets", "denoise", "lsd", "lwgan", "lwgan.core")
+MAX_TOP_LEVEL_MODULES = 12
 
 
 def module_name(path: Path) -> str:
@@ -72,10 +74,57 @@ def test_no_import_cycle_among_the_modules():
     assert cycles(graph) == []
 
 
-def test_persistence_imports_no_estimator():
-    assert not {m for m in import_graph()["latentspec.persistence"] if "lwgan" in m or "spectral" in m}
+def importers_of(graph: dict[str, set[str]], prefix: str) -> dict[str, set[str]]:
+    """For each module, the modules it imports that start with ``prefix``."""
+    return {m: {i for i in imported if i == prefix or i.startswith(prefix + ".")} for m, imported in graph.items()}
 
 
-def test_no_module_over_500_lines():
-    long = {module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
-    assert long == {}
+def test_persistence_and_exceptions_import_no_part():
+    graph = import_graph()
+    for module in ("latentspec.persistence", "latentspec.exceptions", "latentspec._validation"):
+        assert not {m for m in graph[module] if m.split(".")[1] in {"app", "denoise", "lsd", "lwgan"}}, module
+
+
+def test_the_torch_core_imports_nothing_above_it():
+    """lwgan.core knows no estimator: only its own modules, validation and the exceptions."""
+    allowed = {"latentspec._validation", "latentspec.exceptions"}
+    for module, imported in import_graph().items():
+        if module.startswith("latentspec.lwgan.core"):
+            outside = {m for m in imported if not m.startswith("latentspec.lwgan.core")} - allowed
+            assert outside == set(), f"{module} imports {outside}"
+
+
+def test_the_parts_import_downhill():
+    """app uses the parts; denoise may use lsd; lsd and lwgan use neither each other nor app."""
+    forbidden = {
+        "latentspec.lwgan": ("latentspec.lsd", "latentspec.denoise", "latentspec.app"),
+        "latentspec.lsd": ("latentspec.lwgan", "latentspec.denoise", "latentspec.app"),
+        "latentspec.denoise": ("latentspec.lwgan", "latentspec.app"),
+        "latentspec.datasets": ("latentspec.lwgan", "latentspec.lsd", "latentspec.denoise", "latentspec.app"),
+    }
+    for module, imported in import_graph().items():
+        for part, banned in forbidden.items():
+            if module == part or module.startswith(part + "."):
+                wrong = {m for m in imported if m.startswith(banned)}
+                assert wrong == set(), f"{module} imports {wrong}"
+
+
+def test_the_parts_are_subpackages_and_the_top_level_is_short():
+    for sub in SUBPACKAGES:
+        assert (PACKAGE / sub.replace(".", "/") / "__init__.py").is_file(), sub
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, top
+    assert (PACKAGE / "exceptions.py").is_file()
+
+
+def test_private_modules_are_named_so_and_the_subpackages_re_export_their_public_names():
+    import importlib
+
+    import latentspec
+
+    for sub in ("app", "denoise", "lsd", "lwgan"):
+        package = importlib.import_module(f"latentspec.{sub}")
+        modules = [p.stem for p in (PACKAGE / sub).glob("*.py") if p.stem != "__init__"]
+        assert all(name.startswith("_") for name in modules), (sub, modules)
+        for name in package.__all__:
+            assert getattr(latentspec, name) is getattr(package, name), f"latentspec.{name}"

@@ -306,7 +306,7 @@ def test_cuda_fit_saves_and_loads_on_cpu(s_curve, tiny_params, tmp_path, monkeyp
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_fit_interrupted_continues_on_the_gpu(s_curve, tiny_params, monkeypatch):
     """A GPU fit resumes with its CUDA random state: continued equals uninterrupted, on the GPU."""
-    from latentspec import _training
+    from latentspec.lwgan.core import _training as _training
 
     monkeypatch.setattr(_training, "CHECKPOINT_SECONDS", 0.0)
     params = dict(latent_dim=2, device="cuda", **{**tiny_params, "n_warmup": 30})

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from latentspec import QuasiEigenBasis  # noqa: E402
-from latentspec.plotting import plot_denoising_grid, plot_lsd_spectrum, plot_rotation_morph  # noqa: E402
+from latentspec.app import plot_denoising_grid, plot_lsd_spectrum, plot_rotation_morph  # noqa: E402
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_rotation_morph_layout_and_shape_check(images):
 
 
 def test_rank_scores_one_point_per_rank_and_the_estimate_marked(fitted_auto):
-    from latentspec.plotting import plot_rank_scores
+    from latentspec.app import plot_rank_scores
 
     scores = fitted_auto.rank_scores_
     ax = plot_rank_scores(fitted_auto).axes[0]
@@ -58,7 +58,7 @@ def test_rank_scores_one_point_per_rank_and_the_estimate_marked(fitted_auto):
 
 
 def test_samples_per_rank_has_a_row_per_rank_drawn_at_that_rank(fitted_auto):
-    from latentspec.plotting import plot_samples_per_rank
+    from latentspec.app import plot_samples_per_rank
 
     n = 4
     fig = plot_samples_per_rank(fitted_auto, image_shape=(1, 3), n_per_rank=n, random_state=0)
@@ -74,7 +74,7 @@ def test_samples_per_rank_has_a_row_per_rank_drawn_at_that_rank(fitted_auto):
 
 
 def test_samples_beside_data_shows_rows_of_x_and_samples_at_the_chosen_rank(fitted_auto, s_curve):
-    from latentspec.plotting import plot_samples_beside_data
+    from latentspec.app import plot_samples_beside_data
 
     rows, columns = 2, 3
     fig = plot_samples_beside_data(fitted_auto, s_curve, image_shape=(1, 3), n_rows=rows, n_columns=columns,
@@ -96,14 +96,14 @@ def test_samples_beside_data_shows_rows_of_x_and_samples_at_the_chosen_rank(fitt
 
 
 def test_rank_scores_of_a_fixed_rank_is_one_panel(fitted_rank2):
-    from latentspec.plotting import plot_rank_scores
+    from latentspec.app import plot_rank_scores
 
     fig = plot_rank_scores(fitted_rank2)
     assert len(fig.axes) == 1 and list(fig.axes[0].lines[-1].get_xdata()) == [2]
 
 
 def test_training_history_one_panel_per_term_every_logged_value(fitted_auto):
-    from latentspec.plotting import plot_training_history
+    from latentspec.app import plot_training_history
 
     fig = plot_training_history(fitted_auto)
     terms = ["critic_gap", "gradient_penalty", "reconstruction", "mmd"]
@@ -120,7 +120,8 @@ def test_unfitted_estimator_raises_not_fitted_error(name):
     """scikit-learn's NotFittedError, not an AttributeError, for a model that was never fitted."""
     from sklearn.exceptions import NotFittedError
 
-    from latentspec import LWGANEstimator, plotting
+    from latentspec import LWGANEstimator
+    from latentspec.app import _plotting as plotting
 
     with pytest.raises(NotFittedError, match="not fitted"):
         arguments = (np.zeros((40, 3)),) if name == "plot_samples_beside_data" else ()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from latentspec._prior import CLASS_SEPARATION, LatentPrior
-from latentspec._scoring import SCORE_TERMS, score_weights
+from latentspec.lwgan.core._prior import CLASS_SEPARATION, LatentPrior
+from latentspec.lwgan.core._scoring import SCORE_TERMS, score_weights
 
 
 def test_the_normal_prior_is_standard_in_torch_and_numpy():
@@ -58,7 +58,7 @@ class PlaneModel:
 
 def test_latent_reconstruction_is_zero_up_to_the_dimension_and_grows_after_it():
     """A generator that folds a latent coordinate away cannot be inverted: the term sees the extra rank."""
-    from latentspec._model import LWGANModule
+    from latentspec.lwgan.core._model import LWGANModule
 
     model = LWGANModule(3, 3, (8,), (8,), (8,), "relu")
     model.generate = PlaneModel.generate

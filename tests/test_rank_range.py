@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from latentspec import LWGANEstimator, RankRangeWarning
-from latentspec._rank_range import default_latent_dim, two_nn_dimension
-from latentspec._rank_selection import choose_rank, rank_interval
+from latentspec.lwgan._rank_range import default_latent_dim, two_nn_dimension
+from latentspec.lwgan._rank_selection import choose_rank, rank_interval
 
 from ._tiny import TINY_PARAMS
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from latentspec._rank_selection import RANK_RULES, choose_rank
+from latentspec.lwgan._rank_selection import RANK_RULES, choose_rank
 
 
 def _scores(means, n_repeats=50, shared_sd=0.0, own_sd=0.0, seed=0):

@@ -13,8 +13,9 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.image import imread  # noqa: E402
 
-from latentspec import cli  # noqa: E402
-from latentspec.report import PAIRS, rank_uncertainty  # noqa: E402
+from latentspec import rank_uncertainty
+from latentspec.app import _cli as cli  # noqa: E402
+from latentspec.app._demo import PAIRS  # noqa: E402
 
 FIGURES = {"rank_scores", "samples_per_rank", "samples_beside_data", "training_history", "lsd_spectrum",
            "denoising_grid", "rotation_morph", "training_history_labelled"}

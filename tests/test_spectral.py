@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._testing import create_memmap_backed_data
 
 from latentspec import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
-from latentspec._gram_schmidt import _lift_class_means
+from latentspec.lsd._gram_schmidt import _lift_class_means
 
 # Few draws keep every fit in milliseconds; the method is the same at any count.
 FAST = {"n_rounds": 4, "n_draws": 400}

@@ -1,14 +1,16 @@
 """torch threads: ``n_threads`` applies for the duration of each call, the library's policy for None."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 
-import latentspec._model
-import latentspec._threads as threads_module
-import latentspec.lwgan
+import latentspec.lwgan._estimator as estimator_module
+import latentspec.lwgan.core._model
+import latentspec.lwgan.core._threads as threads_module
 from latentspec import LWGANEstimator
-from latentspec._threads import MLP_CPU_THREADS, default_n_threads, idle_cpus, torch_threads
+from latentspec.lwgan.core._threads import MLP_CPU_THREADS, default_n_threads, idle_cpus, torch_threads
 
 
 @pytest.fixture
@@ -24,21 +26,21 @@ def two_threads():
 def threads_seen(monkeypatch):
     """The torch thread count at every training run and every encoder and generator pass."""
     seen = {"train": [], "encode": [], "generate": []}
-    run = latentspec.lwgan.Trainer.run
+    run = estimator_module.Trainer.run
 
     def recording_run(self, *args, **kwargs):
         seen["train"].append(torch.get_num_threads())
         return run(self, *args, **kwargs)
 
-    monkeypatch.setattr(latentspec.lwgan.Trainer, "run", recording_run)
+    monkeypatch.setattr(estimator_module.Trainer, "run", recording_run)
     for name in ("encode", "generate"):
-        original = getattr(latentspec._model.LWGANModule, name)
+        original = getattr(latentspec.lwgan.core._model.LWGANModule, name)
 
         def recording(self, *args, _original=original, _name=name, **kwargs):
             seen[_name].append(torch.get_num_threads())
             return _original(self, *args, **kwargs)
 
-        monkeypatch.setattr(latentspec._model.LWGANModule, name, recording)
+        monkeypatch.setattr(latentspec.lwgan.core._model.LWGANModule, name, recording)
     return seen
 
 
@@ -194,7 +196,7 @@ def test_failed_fit_restores_threads(s_curve, tiny_params, two_threads):
 def test_bad_n_threads_is_refused_at_fit_and_after_set_params(s_curve, tiny_params, fitted_rank2, value):
     with pytest.raises(ValueError, match="n_threads must be an integer >= 1"):
         LWGANEstimator(latent_dim=3, n_threads=value, **tiny_params).fit(s_curve)
-    est = latentspec.lwgan.copy.deepcopy(fitted_rank2).set_params(n_threads=value)
+    est = copy.deepcopy(fitted_rank2).set_params(n_threads=value)
     for method, arg in (("transform", s_curve), ("inverse_transform", np.zeros((2, 2))), ("score", s_curve)):
         with pytest.raises(ValueError, match="n_threads"):
             getattr(est, method)(arg)

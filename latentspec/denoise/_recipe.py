@@ -1,0 +1,236 @@
+"""Denoising with a fitted model, every setting chosen from noisy data alone.
+
+:func:`choose_denoiser` is the recipe the README, the demo and the benchmarks use:
+it builds ``LatentSpectralDenoiser`` pipelines on a fitted ``LWGANEstimator``,
+each followed by :class:`latentspec.ResidualWiener`, and keeps the
+``n_components`` whose Stein unbiased risk estimate (:func:`latentspec.sure_error`)
+is lowest on noisy rows the model was not fitted on. The residual filter learns
+from residuals the model leaves on rows it did not see (cross-fitting: clones of
+the model fitted on parts of the training rows). No clean row is needed anywhere:
+the noise level is read off the noisy training rows
+(:func:`latentspec.estimate_noise_std`) unless given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_int, check_numeric_array, check_positive
+from ..lsd import LatentSpectralDenoiser
+from ._noise_level import estimate_noise_std
+from ._residual_wiener import ResidualWiener
+from ._sure import denoise, make_sure_scorer
+
+__all__ = ["DenoiserChoice", "choose_denoiser", "make_denoiser"]
+
+
+def make_denoiser(
+    model: Any,
+    n_components: int,
+    noise_std: float | None = None,
+    random_state: Any = None,
+    threshold: float | str = "auto",
+    basis: Any = None,
+) -> ResidualWiener:
+    """The recipe's denoiser: a fitted model, the LSD truncation, then Wiener shrinkage of the residual.
+
+    ``ResidualWiener(Pipeline([("lwgan", FrozenEstimator(model)),
+    ("lsd", LatentSpectralDenoiser(n_components))]), noise_std)``: fitting it fits
+    the spectral basis on the model's codes of the rows given (the model stays as
+    it is) and the residual filter; ``transform`` returns denoised rows.
+
+    Parameters
+    ----------
+    model : fitted LWGANEstimator
+        Any fitted estimator with ``transform`` and ``inverse_transform`` will do.
+    n_components : int
+        Spectral coefficients kept per code.
+    noise_std : float or None, default=None
+        Noise standard deviation per entry (``None``: estimated in ``fit``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the spectral basis.
+    threshold : float or "auto", default="auto"
+        The residual filter's threshold, in noise variances (see :class:`ResidualWiener`).
+    basis : QuasiEigenBasis or None, default=None
+        The spectral basis to fit (``None``: ``QuasiEigenBasis()``).
+
+    Returns
+    -------
+    denoiser : ResidualWiener
+        Unfitted; fit it on the noisy rows and labels the model was fitted on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from latentspec import make_denoiser
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1, 2], 100)
+    >>> clean = 3 * np.eye(3)[y] @ rng.standard_normal((3, 12))
+    >>> noisy = clean + 0.2 * rng.standard_normal(clean.shape)
+    >>> model = PCA(n_components=3).fit(noisy)  # any fitted auto-encoding estimator
+    >>> denoiser = make_denoiser(model, n_components=3, noise_std=0.2, random_state=0).fit(noisy, y)
+    >>> bool(np.mean((denoiser.transform(noisy) - clean) ** 2) < np.mean((noisy - clean) ** 2) / 2)
+    True
+    """
+    check_is_fitted(model)
+    pipe = _frozen_lsd_pipeline(model, n_components, basis, random_state)
+    return ResidualWiener(pipe, noise_std=noise_std, threshold=threshold)
+
+
+def _frozen_lsd_pipeline(model: Any, n_components: int, basis: Any, random_state: Any) -> Pipeline:
+    """``FrozenEstimator(model) -> LatentSpectralDenoiser(n_components)``: fitting it fits the basis only."""
+    lsd = LatentSpectralDenoiser(n_components=n_components, basis=basis, random_state=random_state)
+    return Pipeline([("lwgan", FrozenEstimator(model)), ("lsd", lsd)])
+
+
+@dataclass
+class DenoiserChoice:
+    """What :func:`choose_denoiser` found.
+
+    Attributes
+    ----------
+    denoiser : ResidualWiener
+        The chosen denoiser, fitted; ``denoiser.transform(X_noisy)`` denoises.
+    n_components : int
+        The ``n_components`` chosen.
+    threshold : float
+        The residual filter's threshold (chosen by the filter), in noise variances.
+    noise_std : float
+        The noise level used (given or estimated from the noisy training rows).
+    sure_errors : dict
+        Estimated mean squared error per entry on the held-out rows, per ``n_components``.
+    per_n_components : dict
+        The fitted denoiser of every candidate ``n_components`` (to compare
+        truncations with keeping every coefficient).
+    """
+
+    denoiser: ResidualWiener
+    noise_std: float
+    sure_errors: dict[int, float] = field(default_factory=dict)
+    per_n_components: dict[int, ResidualWiener] = field(default_factory=dict)
+
+    @property
+    def n_components(self) -> int:
+        return int(self.denoiser.estimator_[-1].n_components)
+
+    @property
+    def threshold(self) -> float:
+        return self.denoiser.threshold_
+
+
+def choose_denoiser(
+    model: Any,
+    X_noisy: Any,
+    y: Any,
+    X_heldout: Any,
+    *,
+    noise_std: float | None = None,
+    n_components: Any = None,
+    cv: int | None = 2,
+    basis: Any = None,
+    random_state: Any = 0,
+) -> DenoiserChoice:
+    """Choose the denoising settings of a fitted model by SURE on held-out noisy rows.
+
+    For every candidate ``n_components``, :func:`make_denoiser` is fitted on
+    ``(X_noisy, y)`` (the rows and labels the model was fitted on; its residual
+    filter chooses its own threshold) and scored with
+    :func:`latentspec.make_sure_scorer` on ``X_heldout``, noisy rows the model has
+    not seen (a held-out part of the data, or the rows to be denoised); the
+    lowest estimated error wins. This is ``GridSearchCV`` with one predefined
+    split, written out so that the held-out rows need no labels.
+
+    Parameters
+    ----------
+    model : fitted LWGANEstimator
+        Fitted on ``(X_noisy, y)``.
+    X_noisy : array-like of shape (n_samples, n_features)
+        The noisy rows the model was fitted on.
+    y : array-like of shape (n_samples,)
+        Their labels (for the spectral basis).
+    X_heldout : array-like of shape (n_heldout, n_features)
+        Noisy rows the model was not fitted on; SURE is computed on them.
+    noise_std : float or None, default=None
+        Noise standard deviation per entry; ``None`` estimates it from ``X_noisy``
+        with :func:`latentspec.estimate_noise_std`.
+    n_components : iterable of int or None, default=None
+        Candidates; ``None`` tries every value from 1 to the model's rank.
+    cv : int or None, default=2
+        Folds of the cross-fitting that gives the residual filter honest
+        residuals: a clone of ``model`` is fitted on all folds but one and
+        leaves residuals on that one, for every fold (``cv`` more fits of the
+        model, on ``(cv - 1) / cv`` of the rows). ``None`` uses the model's own
+        residuals on the rows it was fitted on: no refit, but a model that
+        fits its training rows closely leaves less there than on new rows, and
+        the filter gives back less (docs/deep_lsd.md has the figures).
+    basis : QuasiEigenBasis or None, default=None
+        The spectral basis to fit (``None``: ``QuasiEigenBasis()``).
+    random_state : int, RandomState instance or None, default=0
+        Seeds the spectral basis and the SURE probes.
+
+    Returns
+    -------
+    choice : DenoiserChoice
+        The fitted denoiser, the chosen ``n_components``, the noise level and
+        the estimated error of every candidate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from latentspec import LWGANEstimator, choose_denoiser
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 150)
+    >>> clean = np.c_[np.cos(y * 2.0 + rng.uniform(0, 1, 300)), np.sin(y * 2.0 + rng.uniform(0, 1, 300))] @ (
+    ...     rng.standard_normal((2, 8)))
+    >>> noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    >>> model = LWGANEstimator(latent_dim=3, rank=3, n_warmup=200, label_weight=1.0, random_state=0)
+    >>> model = model.fit(noisy[:250], y[:250])
+    >>> choice = choose_denoiser(model, noisy[:250], y[:250], noisy[250:])
+    >>> choice.n_components in (1, 2, 3), choice.denoiser.transform(noisy[250:]).shape
+    (True, (50, 8))
+    """
+    check_is_fitted(model)
+    X_noisy = check_numeric_array(X_noisy, "X_noisy", ensure_min_samples=2)
+    X_heldout = check_numeric_array(X_heldout, "X_heldout", ensure_min_samples=2)
+    if X_heldout.shape[1] != X_noisy.shape[1]:
+        raise ValueError(
+            f"X_heldout has {X_heldout.shape[1]} features and X_noisy {X_noisy.shape[1]}; they must match"
+        )
+    sigma = estimate_noise_std(X_noisy) if noise_std is None else check_positive("noise_std", noise_std)
+    if n_components is None:
+        rank = model.rank_ if hasattr(model, "rank_") else model.transform(X_noisy[:1]).shape[1]
+        n_components = range(1, int(rank) + 1)
+    candidates = [check_int("n_components", k, 1) for k in n_components]
+    if not candidates:
+        raise ValueError("n_components must hold at least one candidate")
+    if cv is not None:
+        check_int("cv", cv, 2)
+    y = np.asarray(y)
+    folds = [] if cv is None else [
+        (train, test, clone(model).fit(X_noisy[train], y[train]))
+        for train, test in StratifiedKFold(cv, shuffle=True, random_state=0).split(X_noisy, y)
+    ]
+    scorer = make_sure_scorer(sigma, random_state=random_state)
+    fitted, errors = {}, {}
+    for k in candidates:
+        residuals = None
+        if folds:
+            residuals = np.empty_like(X_noisy)
+            for train, test, fold_model in folds:
+                fold_pipe = _frozen_lsd_pipeline(fold_model, k, basis, random_state).fit(X_noisy[train], y[train])
+                residuals[test] = X_noisy[test] - denoise(fold_pipe, X_noisy[test])
+        denoiser = make_denoiser(model, k, sigma, random_state, basis=basis)
+        fitted[k] = denoiser.fit(X_noisy, y, residuals=residuals)
+        errors[k] = float(-scorer(fitted[k], X_heldout))
+    best = min(errors, key=errors.get)
+    return DenoiserChoice(fitted[best], float(sigma), errors, fitted)
+

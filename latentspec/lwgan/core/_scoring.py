@@ -1,0 +1,97 @@
+"""Scoring the ranks of a trained LWGAN: the authors' score and the latent reconstruction, from named terms.
+
+For each of ``n_repeats`` evaluations one batch of data rows, one draw of latent
+noise and one set of interpolation weights are shared by every rank scored, so the
+scores of one evaluation differ only through the rank (their differences are
+paired). Each rank ``s`` gets
+
+    S(s) = critic gap + reconstruction error + gradient penalty + lambda_mmd * MMD
+           + latent reconstruction error
+
+(lower is better): the LWGAN authors' score plus the mean ``||z - Q(G(z), s)||`` of
+rank-``s`` prior draws ``z``, which is small only where the generator of rank ``s``
+is one-to-one (see ``docs/lwgan.md``). :func:`score_weights` names the weight of
+every term. The rules
+that turn the score table into a rank are in :mod:`latentspec.lwgan._rank_selection`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._model import LWGANModule
+from ._prior import LatentPrior
+
+__all__ = ["SCORE_TERMS", "score_ranks", "score_weights"]
+
+# The terms of the score, in the order of the arrays score_ranks returns.
+SCORE_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd", "latent_reconstruction")
+
+
+def score_weights(lambda_mmd: float) -> dict[str, float]:
+    """The weight of every score term: one for each, ``lambda_mmd`` for the MMD.
+
+    Examples
+    --------
+    >>> score_weights(0.5)["mmd"], score_weights(0.5)["latent_reconstruction"]
+    (0.5, 1.0)
+    """
+    return {"critic_gap": 1.0, "gradient_penalty": 1.0, "reconstruction": 1.0, "mmd": float(lambda_mmd),
+            "latent_reconstruction": 1.0}
+
+
+def score_ranks(
+    module: LWGANModule,
+    data: torch.Tensor,
+    ranks: np.ndarray,
+    *,
+    prior: LatentPrior,
+    n_repeats: int,
+    batch: int,
+    lambda_mmd: float,
+    rng: torch.Generator,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Score ``ranks`` on ``n_repeats`` batches of ``data``; lower is better.
+
+    Parameters
+    ----------
+    module : LWGANModule
+        The trained networks; evaluated in ``eval`` mode and put back in training mode.
+    data : tensor of shape (n, n_features)
+        Standardised rows, on the module's device.
+    ranks : ndarray of int
+        The ranks to score.
+    prior : LatentPrior
+        The latent law the generated samples and the MMD compare with.
+    n_repeats : int
+        Evaluations, each on a fresh batch (without replacement within it) and noise.
+    batch : int
+        Rows per evaluation (at most ``n``).
+    lambda_mmd : float
+        Weight of the MMD term.
+    rng : torch.Generator
+        Source of the batches and the noise.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_repeats, len(ranks))
+    terms : dict of ndarray
+        The mean of every term of :data:`SCORE_TERMS` per rank.
+    """
+    device, k, n = data.device, module.latent_dim, data.shape[0]
+    module.eval()
+    rows = []
+    for _ in range(n_repeats):
+        idx = torch.randperm(n, generator=rng, device=device)[:batch]
+        z = torch.randn(2, batch, k, generator=rng, device=device)
+        alpha = torch.rand(batch, 1, generator=rng, device=device)
+        if prior.n_classes:
+            z = z + torch.stack([prior.offsets(batch, rng) for _ in range(2)])
+        terms = module.rank_terms(data[idx], z[0], z[1], alpha, [int(r) for r in ranks])
+        rows.append(torch.stack([terms[t] for t in SCORE_TERMS]))
+    module.train()
+    values = torch.stack(rows).cpu().numpy()  # (repeats, terms, ranks)
+    weights = score_weights(lambda_mmd)
+    scores = (values * np.array([weights[t] for t in SCORE_TERMS])[None, :, None]).sum(axis=1)
+    return scores, {t: values[:, i].mean(axis=0) for i, t in enumerate(SCORE_TERMS)}
