@@ -13,6 +13,9 @@ the noise level is read off the noisy training rows
 
 from __future__ import annotations
 
+import numbers
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +95,7 @@ def _frozen_lsd_pipeline(model: Any, n_components: int, basis: Any, random_state
     return Pipeline([("lwgan", FrozenEstimator(model)), ("lsd", lsd)])
 
 
-@dataclass
+@dataclass(repr=False)
 class DenoiserChoice:
     """What :func:`choose_denoiser` found.
 
@@ -126,6 +129,21 @@ class DenoiserChoice:
     def threshold(self) -> float:
         return self.denoiser.threshold_
 
+    def __repr__(self) -> str:
+        """A few lines: the choice, its noise level and estimated error, and what else is inside."""
+        k = self.n_components
+        error = self.sure_errors.get(k)
+        shown = "not scored" if error is None else f"{error:.4g}"
+        others = ""
+        if len(self.sure_errors) > 1:
+            values = self.sure_errors.values()
+            others = f"; {len(self.sure_errors)} candidates, from {min(values):.4g} to {max(values):.4g}"
+        return (
+            f"DenoiserChoice(n_components={k}, threshold={self.threshold:.4g}, noise_std={self.noise_std:.4g},\n"
+            f"               SURE error per entry {shown}{others};\n"
+            "               fields: denoiser, sure_errors, per_n_components)"
+        )
+
 
 def choose_denoiser(
     model: Any,
@@ -138,6 +156,7 @@ def choose_denoiser(
     cv: int | None = 2,
     basis: Any = None,
     random_state: Any = 0,
+    verbose: int = 0,
 ) -> DenoiserChoice:
     """Choose the denoising settings of a fitted model by SURE on held-out noisy rows.
 
@@ -176,6 +195,13 @@ def choose_denoiser(
         The spectral basis to fit (``None``: ``QuasiEigenBasis()``).
     random_state : int, RandomState instance or None, default=0
         Seeds the spectral basis and the SURE probes.
+    verbose : int, default=0
+        ``0`` silent; ``1`` a line on stderr per step (the noise level, each
+        cross-fitting refit, each candidate with its estimated error, the
+        choice), with the seconds elapsed. A model with a ``verbose`` parameter
+        (``LWGANEstimator``) has its cross-fitting clones refitted with this
+        ``verbose``: with ``1`` their training shows its progress bar, with
+        ``0`` it is silent whatever the model's own setting.
 
     Returns
     -------
@@ -199,6 +225,10 @@ def choose_denoiser(
     (True, (50, 8))
     """
     check_is_fitted(model)
+    if not isinstance(verbose, numbers.Integral):
+        raise ValueError(f"verbose must be an integer (0 silent, 1 a line per step), got {verbose!r}")
+    verbose = int(verbose)
+    say = _Reporter(verbose)
     X_noisy = check_numeric_array(X_noisy, "X_noisy", ensure_min_samples=2)
     X_heldout = check_numeric_array(X_heldout, "X_heldout", ensure_min_samples=2)
     if X_heldout.shape[1] != X_noisy.shape[1]:
@@ -206,6 +236,7 @@ def choose_denoiser(
             f"X_heldout has {X_heldout.shape[1]} features and X_noisy {X_noisy.shape[1]}; they must match"
         )
     sigma = estimate_noise_std(X_noisy) if noise_std is None else check_positive("noise_std", noise_std)
+    say(f"noise level {sigma:.4g} ({'estimated from X_noisy' if noise_std is None else 'given'})")
     if n_components is None:
         rank = model.rank_ if hasattr(model, "rank_") else model.transform(X_noisy[:1]).shape[1]
         n_components = range(1, int(rank) + 1)
@@ -215,13 +246,17 @@ def choose_denoiser(
     if cv is not None:
         check_int("cv", cv, 2)
     y = np.asarray(y)
-    folds = [] if cv is None else [
-        (train, test, clone(model).fit(X_noisy[train], y[train]))
-        for train, test in StratifiedKFold(cv, shuffle=True, random_state=0).split(X_noisy, y)
-    ]
+    folds = []
+    if cv is not None:
+        for fold, (train, test) in enumerate(StratifiedKFold(cv, shuffle=True, random_state=0).split(X_noisy, y)):
+            say(f"cross-fitting: refitting a clone of the model on {len(train)} rows ({fold + 1}/{cv})")
+            fold_model = clone(model)
+            if "verbose" in fold_model.get_params(deep=False):
+                fold_model.set_params(verbose=verbose)
+            folds.append((train, test, fold_model.fit(X_noisy[train], y[train])))
     scorer = make_sure_scorer(sigma, random_state=random_state)
     fitted, errors = {}, {}
-    for k in candidates:
+    for index, k in enumerate(candidates):
         residuals = None
         if folds:
             residuals = np.empty_like(X_noisy)
@@ -231,6 +266,22 @@ def choose_denoiser(
         denoiser = make_denoiser(model, k, sigma, random_state, basis=basis)
         fitted[k] = denoiser.fit(X_noisy, y, residuals=residuals)
         errors[k] = float(-scorer(fitted[k], X_heldout))
+        say(
+            f"n_components={k} ({index + 1}/{len(candidates)}): SURE error {errors[k]:.4g} per entry, "
+            f"threshold {fitted[k].threshold_:.4g}"
+        )
     best = min(errors, key=errors.get)
+    say(f"chose n_components={best} (SURE error {errors[best]:.4g}), threshold {fitted[best].threshold_:.4g}")
     return DenoiserChoice(fitted[best], float(sigma), errors, fitted)
 
+
+class _Reporter:
+    """``choose_denoiser``'s step lines on stderr, with the seconds elapsed (silent at ``verbose=0``)."""
+
+    def __init__(self, verbose: int) -> None:
+        self.verbose = verbose
+        self.start = time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        if self.verbose >= 1:
+            print(f"[{time.perf_counter() - self.start:6.1f} s] choose_denoiser: {text}", file=sys.stderr, flush=True)

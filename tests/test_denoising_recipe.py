@@ -241,3 +241,63 @@ def test_recipe_without_cross_fitting_and_bad_input(noisy_classes):
         choose_denoiser(model, noisy[:240], y[:240], noisy[240:], cv=1)
     with pytest.raises(ValueError, match="n_components"):
         make_denoiser(model, 0).fit(noisy[:240], y[:240])
+
+
+class RecordingPCA(PCA):
+    """PCA with a ``verbose`` parameter, recording the value of every fit (as LWGANEstimator's clones would see)."""
+
+    fits: list = []
+
+    def __init__(self, n_components=None, verbose=0):
+        super().__init__(n_components=n_components)
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        RecordingPCA.fits.append(self.verbose)
+        return super().fit(X)
+
+
+def three_classes(noise=0.3, n=180, p=10, seed=0):
+    """Three classes around three directions of R^p, with white noise; cheap to denoise with PCA(3)."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1, 2], n // 3)
+    clean = (3 * np.eye(3)[y] + 0.5 * rng.standard_normal((n, 3))) @ rng.standard_normal((3, p))
+    return clean, clean + noise * rng.standard_normal(clean.shape), y
+
+
+def test_recipe_verbose_says_every_step_and_passes_it_to_the_refits(capsys):
+    """Guards verbose: silent at 0, one line per step at 1, and the cross-fitting clones get the same verbose."""
+    _, noisy, y = three_classes()
+    model = RecordingPCA(n_components=3, verbose=1).fit(noisy[:120])
+    RecordingPCA.fits.clear()
+    capsys.readouterr()
+    choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2)
+    assert capsys.readouterr().err == ""
+    assert RecordingPCA.fits == [0, 0]  # the two refits are silent too
+
+    RecordingPCA.fits.clear()
+    model.set_params(verbose=0)
+    choice = choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2, verbose=1)
+    lines = capsys.readouterr().err.splitlines()
+    assert RecordingPCA.fits == [1, 1]
+    assert len(lines) == 6 and all("choose_denoiser:" in line for line in lines)
+    assert "noise level" in lines[0] and "estimated" in lines[0]
+    assert "(1/2)" in lines[1] and "(2/2)" in lines[2] and "60 rows" in lines[1]
+    assert "n_components=1 (1/2): SURE error" in lines[3] and "n_components=3 (2/2)" in lines[4]
+    assert f"chose n_components={choice.n_components}" in lines[5]
+    with pytest.raises(ValueError, match="verbose"):
+        choose_denoiser(model, noisy[:120], y[:120], noisy[120:], verbose="yes")
+
+
+def test_denoiser_choice_prints_in_a_few_lines():
+    """Guards the repr: the choice, the noise level and the estimated error in a few lines, fields still there."""
+    _, noisy, y = three_classes()
+    model = PCA(n_components=3).fit(noisy[:120])
+    choice = choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 2, 3], cv=None)
+    text = repr(choice)
+    assert len(text.splitlines()) <= 4 and len(text) < 400
+    assert f"n_components={choice.n_components}" in text
+    assert f"threshold={choice.threshold:.4g}" in text and f"noise_std={choice.noise_std:.4g}" in text
+    assert f"{choice.sure_errors[choice.n_components]:.4g}" in text and "3 candidates" in text
+    assert str(choice) == text
+    assert choice.per_n_components[choice.n_components] is choice.denoiser
