@@ -47,6 +47,21 @@ def test_noise_level_ignores_shifts_and_scales_with_the_data():
     assert estimate_noise_std(3.0 * noisy) == pytest.approx(3.0 * sigma, rel=1e-9)
 
 
+@pytest.mark.parametrize("n, p", [(1500, 40), (150, 400)])
+def test_noise_level_of_noise_free_low_rank_rows_is_zero(n, p):
+    """Guards noise-free data: rows exactly on a subspace have no noise, not the median of the signal's spread."""
+    clean, _ = low_rank(n=n, p=p, noise=0.0)
+    assert estimate_noise_std(clean) < 1e-10 * clean.std()
+
+
+def test_noise_level_leaves_constant_columns_out():
+    _, noisy = low_rank(noise=0.3)
+    padded = np.c_[noisy, np.zeros((len(noisy), 5)), np.full((len(noisy), 3), 7.0)]
+    assert estimate_noise_std(padded) == pytest.approx(estimate_noise_std(noisy), rel=1e-9)
+    with pytest.raises(ValueError, match="fewer than two directions"):
+        estimate_noise_std(np.c_[noisy[:, :1], np.ones((len(noisy), 3))])
+
+
 @pytest.mark.parametrize(
     "X, match",
     [
