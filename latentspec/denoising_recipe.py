@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,13 @@ from .spectral_denoising import LatentSpectralDenoiser
 from .sure import denoise, make_sure_scorer
 
 __all__ = ["DenoiserChoice", "choose_denoiser", "make_denoiser"]
+
+# A noise level below this share of the data's spread (root mean column variance) is no noise at all:
+# the residual filter then keeps every residual, and the recipe gives its input back.
+NEGLIGIBLE_NOISE = 1e-6
+# A chosen denoiser that moves the held-out rows by less than this share of the noise level (root mean
+# square) removes under 1 % of the noise variance: it gives its input back.
+NEGLIGIBLE_CHANGE = 0.1
 
 
 def make_denoiser(
@@ -209,6 +217,16 @@ def choose_denoiser(
         The fitted denoiser, the chosen ``n_components``, the noise level and
         the estimated error of every candidate.
 
+    Warns
+    -----
+    UserWarning
+        When the chosen denoiser gives its input back (almost) unchanged, with
+        the reason: the noise level is about 0 next to the spread of the data
+        (rows that lie exactly on a subspace look noise-free), or the risk
+        estimates preferred keeping the input (the held-out rows move by less
+        than a tenth of the noise level, root mean square), which happens when
+        the noise is not white Gaussian noise of the level used.
+
     Examples
     --------
     >>> import numpy as np
@@ -236,6 +254,7 @@ def choose_denoiser(
             f"X_heldout has {X_heldout.shape[1]} features and X_noisy {X_noisy.shape[1]}; they must match"
         )
     sigma = estimate_noise_std(X_noisy) if noise_std is None else check_positive("noise_std", noise_std)
+    sigma = max(sigma, np.finfo(float).tiny)  # an estimate of exactly 0 still makes a (do-nothing) denoiser
     say(f"noise level {sigma:.4g} ({'estimated from X_noisy' if noise_std is None else 'given'})")
     if n_components is None:
         rank = model.rank_ if hasattr(model, "rank_") else model.transform(X_noisy[:1]).shape[1]
@@ -272,7 +291,46 @@ def choose_denoiser(
         )
     best = min(errors, key=errors.get)
     say(f"chose n_components={best} (SURE error {errors[best]:.4g}), threshold {fitted[best].threshold_:.4g}")
+    _warn_if_nothing_done(fitted[best], X_noisy, X_heldout, sigma, estimated=noise_std is None)
     return DenoiserChoice(fitted[best], float(sigma), errors, fitted)
+
+
+def _warn_if_nothing_done(
+    denoiser: ResidualWiener, X_noisy: np.ndarray, X_heldout: np.ndarray, sigma: float, estimated: bool
+) -> None:
+    """Warn (UserWarning, at the caller of ``choose_denoiser``) when the chosen denoiser gives its input back."""
+    spread = float(np.sqrt(np.mean(np.var(X_noisy, axis=0))))
+    change = float(np.sqrt(np.mean((denoise(denoiser, X_heldout) - X_heldout) ** 2)))
+    k, threshold = denoiser.estimator_[-1].n_components, denoiser.threshold_
+    if sigma <= NEGLIGIBLE_NOISE * spread:
+        source = "estimated from X_noisy" if estimated else "given as noise_std"
+        advice = (
+            "estimate_noise_std finds no noise in rows that lie (almost) exactly on a subspace. If the rows are "
+            "noisy, pass their noise standard deviation per entry as noise_std; if they are clean, there is "
+            "nothing to denoise"
+            if estimated
+            else "Pass the noise standard deviation per entry of the rows, or noise_std=None to estimate it"
+        )
+        message = (
+            f"choose_denoiser: the noise level ({source}) is {sigma:.3g}, about 0 next to the spread of the data "
+            f"({spread:.3g}), so the chosen denoiser (n_components={k}) returns its input unchanged (the rows "
+            f"move by {change:.3g}, root mean square). {advice}"
+        )
+    elif change <= NEGLIGIBLE_CHANGE * sigma:
+        message = (
+            f"choose_denoiser: the chosen denoiser (n_components={k}, threshold {threshold:.3g}) returns its input "
+            f"almost unchanged: it moves the held-out rows by {change:.3g} (root mean square), "
+            f"{100 * change / sigma:.2g} % of the noise level {sigma:.3g}, because the risk estimates (SURE for "
+            "n_components, the residual filter's for its threshold) preferred keeping the input to removing noise. "
+            "They assume white Gaussian noise of that level; on other noise (impulse, multiplicative, correlated "
+            "between entries) or with a noise level below the true one they can choose the identity. Check the "
+            "noise level (pass noise_std if it is known), compare the candidates in choice.sure_errors, or fix "
+            "the settings with make_denoiser(model, n_components, noise_std, threshold=...) (a higher threshold "
+            "gives back less of the residual)"
+        )
+    else:
+        return
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 class _Reporter:

@@ -1,6 +1,7 @@
 """Denoising from noisy data alone: the noise level, SURE, the residual filter and the recipe."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -316,3 +317,33 @@ def test_denoiser_choice_prints_in_a_few_lines():
     assert f"{choice.sure_errors[choice.n_components]:.4g}" in text and "3 candidates" in text
     assert str(choice) == text
     assert choice.per_n_components[choice.n_components] is choice.denoiser
+
+
+def test_recipe_warns_when_the_noise_level_is_about_zero():
+    """Guards the silent identity: noise-free low-rank rows give a noise level ~0, and the recipe says so."""
+    clean, _, y = three_classes(noise=0.0)
+    model = PCA(n_components=3).fit(clean[:120])
+    with pytest.warns(UserWarning, match=r"noise level \(estimated from X_noisy\) is .*about 0") as caught:
+        choice = choose_denoiser(model, clean[:120], y[:120], clean[120:], n_components=[1, 3], cv=2)
+    assert len(caught) == 1 and "pass their noise standard deviation" in str(caught[0].message)
+    assert caught[0].filename == __file__  # points at the call
+    np.testing.assert_allclose(choice.denoiser.transform(clean[120:]), clean[120:], atol=1e-8)
+    with pytest.warns(UserWarning, match=r"given as noise_std\) is 1e-12"):
+        choose_denoiser(model, clean[:120], y[:120], clean[120:], n_components=[3], cv=None, noise_std=1e-12)
+
+
+def test_recipe_warns_when_the_risk_estimate_keeps_the_input():
+    """Guards the silent identity: a noise level far below the true one makes the risk estimates keep the input."""
+    _, noisy, y = three_classes(noise=0.3)
+    model = PCA(n_components=3).fit(noisy[:120])
+    with pytest.warns(UserWarning, match="risk estimates .* preferred keeping the input") as caught:
+        choice = choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2,
+                                 noise_std=0.003)
+    assert len(caught) == 1 and "about 0" not in str(caught[0].message)
+    assert f"n_components={choice.n_components}" in str(caught[0].message)
+    change = np.sqrt(np.mean((choice.denoiser.transform(noisy[120:]) - noisy[120:]) ** 2))
+    assert change < 0.1 * 0.003
+    # At the true noise level the recipe denoises, and says nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2)
