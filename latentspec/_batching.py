@@ -5,16 +5,26 @@
 are), and inside a chunk pass them through the networks in blocks of exactly
 :data:`BLOCK_ROWS`, the last one padded with zeros: float32 products of different
 row counts take different kernels and round differently, so with one block size a
-row's result does not depend on the rows it comes with.
+row's result does not depend on the rows it comes with. :func:`torch_decoder`
+passes NumPy rows through a user's own module in the same chunks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
-__all__ = ["BLOCK_ROWS", "CHUNK_ROWS", "FLOAT32_LIMIT", "blockwise", "check_finite_output", "chunks"]
+__all__ = [
+    "BLOCK_ROWS",
+    "CHUNK_ROWS",
+    "FLOAT32_LIMIT",
+    "blockwise",
+    "check_finite_output",
+    "chunks",
+    "torch_decoder",
+]
 
 CHUNK_ROWS = 65_536
 BLOCK_ROWS = 256
@@ -59,3 +69,34 @@ def check_finite_output(values: torch.Tensor, source: str, what: str) -> None:
             f"the networks gave non-finite {what}: {source} is too far outside the range of the "
             "training data for float32 arithmetic"
         )
+
+
+def torch_decoder(module: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+    """``Z -> X`` through a user's PyTorch module (a generator): NumPy in, NumPy float64 out.
+
+    The rows go, in chunks of :data:`CHUNK_ROWS`, to the device and floating dtype of the module's first parameter
+    (or buffer; the CPU and the default dtype for a module without either) and
+    through the module under ``torch.no_grad()`` in evaluation mode (dropout off,
+    batch norm on its running statistics, none of them updated); every submodule
+    gets its own training flag back afterwards.
+    """
+    tensors = [*module.parameters(), *module.buffers()]
+    device = tensors[0].device if tensors else torch.device("cpu")
+    floating = [t.dtype for t in tensors if t.is_floating_point()]
+    dtype = floating[0] if floating else torch.get_default_dtype()
+
+    def decode(Z: np.ndarray) -> np.ndarray:
+        modes = [(sub, sub.training) for sub in module.modules()]
+        module.eval()
+        try:
+            with torch.no_grad():
+                parts = [
+                    module(torch.as_tensor(Z[rows], dtype=dtype, device=device)).detach().cpu().numpy()
+                    for rows in chunks(len(Z))
+                ]
+        finally:
+            for sub, training in modes:
+                sub.training = training
+        return np.concatenate(parts).astype(np.float64, copy=False)
+
+    return decode

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._batching import chunks
+from ._batching import torch_decoder
 from ._gram_schmidt import _gram_schmidt, _lift_class_means
 from ._lsd_common import _CoefficientNamesMixin, _label_indices, _LatentCodeMixin
 from ._validation import check_int, check_positive, check_seed
@@ -42,37 +41,6 @@ def _check_prefitted(obj: Any, name: str) -> None:
                 "of estimators passed as parameters; wrap fitted ones in sklearn.frozen.FrozenEstimator"
             ),
         )
-
-
-def _torch_decoder(module: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
-    """``Z -> X`` through a PyTorch module: NumPy in, NumPy float64 out.
-
-    The draws go to the device and floating dtype of the module's first parameter
-    (or buffer; the CPU and the default dtype for a module without either) and
-    through the module under ``torch.no_grad()`` in evaluation mode (dropout off,
-    batch norm on its running statistics, none of them updated); every submodule
-    gets its own training flag back afterwards.
-    """
-    tensors = [*module.parameters(), *module.buffers()]
-    device = tensors[0].device if tensors else torch.device("cpu")
-    floating = [t.dtype for t in tensors if t.is_floating_point()]
-    dtype = floating[0] if floating else torch.get_default_dtype()
-
-    def decode(Z: np.ndarray) -> np.ndarray:
-        modes = [(sub, sub.training) for sub in module.modules()]
-        module.eval()
-        try:
-            with torch.no_grad():
-                parts = [
-                    module(torch.as_tensor(Z[rows], dtype=dtype, device=device)).detach().cpu().numpy()
-                    for rows in chunks(len(Z))
-                ]
-        finally:
-            for sub, training in modes:
-                sub.training = training
-        return np.concatenate(parts).astype(np.float64, copy=False)
-
-    return decode
 
 
 class QuasiEigenBasis(
@@ -388,7 +356,7 @@ class QuasiEigenBasis(
             if hasattr(generator, "inverse_transform"):
                 decode = generator.inverse_transform
             elif isinstance(generator, torch.nn.Module):
-                decode = _torch_decoder(generator)
+                decode = torch_decoder(generator)
             else:
                 decode = generator
             decoded = decode(draws)
