@@ -116,7 +116,8 @@ class _Encoder:
             return {"__device__": str(value)}
         if torch is not None and isinstance(value, torch.Tensor):
             return self.array(value.detach().cpu().numpy(), key)
-        if torch is not None and isinstance(value, torch.nn.Module):
+        if torch is not None and isinstance(value, torch.nn.Module) and not parameter:
+            # Fitted networks; a user's module given as a parameter (a generator) is foreign, as below.
             return {"__module__": {name: self.array(t.detach().cpu().numpy(), f"{key}.{name}")
                                    for name, t in value.state_dict().items()}}
         if self.savable(value):

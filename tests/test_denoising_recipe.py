@@ -1,6 +1,7 @@
 """Denoising from noisy data alone: the noise level, SURE, the residual filter and the recipe."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -45,6 +46,21 @@ def test_noise_level_ignores_shifts_and_scales_with_the_data():
     sigma = estimate_noise_std(noisy)
     assert estimate_noise_std(noisy + 7.0) == pytest.approx(sigma, rel=1e-9)
     assert estimate_noise_std(3.0 * noisy) == pytest.approx(3.0 * sigma, rel=1e-9)
+
+
+@pytest.mark.parametrize("n, p", [(1500, 40), (150, 400)])
+def test_noise_level_of_noise_free_low_rank_rows_is_zero(n, p):
+    """Guards noise-free data: rows exactly on a subspace have no noise, not the median of the signal's spread."""
+    clean, _ = low_rank(n=n, p=p, noise=0.0)
+    assert estimate_noise_std(clean) < 1e-10 * clean.std()
+
+
+def test_noise_level_leaves_constant_columns_out():
+    _, noisy = low_rank(noise=0.3)
+    padded = np.c_[noisy, np.zeros((len(noisy), 5)), np.full((len(noisy), 3), 7.0)]
+    assert estimate_noise_std(padded) == pytest.approx(estimate_noise_std(noisy), rel=1e-9)
+    with pytest.raises(ValueError, match="fewer than two directions"):
+        estimate_noise_std(np.c_[noisy[:, :1], np.ones((len(noisy), 3))])
 
 
 @pytest.mark.parametrize(
@@ -241,3 +257,93 @@ def test_recipe_without_cross_fitting_and_bad_input(noisy_classes):
         choose_denoiser(model, noisy[:240], y[:240], noisy[240:], cv=1)
     with pytest.raises(ValueError, match="n_components"):
         make_denoiser(model, 0).fit(noisy[:240], y[:240])
+
+
+class RecordingPCA(PCA):
+    """PCA with a ``verbose`` parameter, recording the value of every fit (as LWGANEstimator's clones would see)."""
+
+    fits: list = []
+
+    def __init__(self, n_components=None, verbose=0):
+        super().__init__(n_components=n_components)
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        RecordingPCA.fits.append(self.verbose)
+        return super().fit(X)
+
+
+def three_classes(noise=0.3, n=180, p=10, seed=0):
+    """Three classes around three directions of R^p, with white noise; cheap to denoise with PCA(3)."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1, 2], n // 3)
+    clean = (3 * np.eye(3)[y] + 0.5 * rng.standard_normal((n, 3))) @ rng.standard_normal((3, p))
+    return clean, clean + noise * rng.standard_normal(clean.shape), y
+
+
+def test_recipe_verbose_says_every_step_and_passes_it_to_the_refits(capsys):
+    """Guards verbose: silent at 0, one line per step at 1, and the cross-fitting clones get the same verbose."""
+    _, noisy, y = three_classes()
+    model = RecordingPCA(n_components=3, verbose=1).fit(noisy[:120])
+    RecordingPCA.fits.clear()
+    capsys.readouterr()
+    choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2)
+    assert capsys.readouterr().err == ""
+    assert RecordingPCA.fits == [0, 0]  # the two refits are silent too
+
+    RecordingPCA.fits.clear()
+    model.set_params(verbose=0)
+    choice = choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2, verbose=1)
+    lines = capsys.readouterr().err.splitlines()
+    assert RecordingPCA.fits == [1, 1]
+    assert len(lines) == 6 and all("choose_denoiser:" in line for line in lines)
+    assert "noise level" in lines[0] and "estimated" in lines[0]
+    assert "(1/2)" in lines[1] and "(2/2)" in lines[2] and "60 rows" in lines[1]
+    assert "n_components=1 (1/2): SURE error" in lines[3] and "n_components=3 (2/2)" in lines[4]
+    assert f"chose n_components={choice.n_components}" in lines[5]
+    with pytest.raises(ValueError, match="verbose"):
+        choose_denoiser(model, noisy[:120], y[:120], noisy[120:], verbose="yes")
+
+
+def test_denoiser_choice_prints_in_a_few_lines():
+    """Guards the repr: the choice, the noise level and the estimated error in a few lines, fields still there."""
+    _, noisy, y = three_classes()
+    model = PCA(n_components=3).fit(noisy[:120])
+    choice = choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 2, 3], cv=None)
+    text = repr(choice)
+    assert len(text.splitlines()) <= 4 and len(text) < 400
+    assert f"n_components={choice.n_components}" in text
+    assert f"threshold={choice.threshold:.4g}" in text and f"noise_std={choice.noise_std:.4g}" in text
+    assert f"{choice.sure_errors[choice.n_components]:.4g}" in text and "3 candidates" in text
+    assert str(choice) == text
+    assert choice.per_n_components[choice.n_components] is choice.denoiser
+
+
+def test_recipe_warns_when_the_noise_level_is_about_zero():
+    """Guards the silent identity: noise-free low-rank rows give a noise level ~0, and the recipe says so."""
+    clean, _, y = three_classes(noise=0.0)
+    model = PCA(n_components=3).fit(clean[:120])
+    with pytest.warns(UserWarning, match=r"noise level \(estimated from X_noisy\) is .*about 0") as caught:
+        choice = choose_denoiser(model, clean[:120], y[:120], clean[120:], n_components=[1, 3], cv=2)
+    assert len(caught) == 1 and "pass their noise standard deviation" in str(caught[0].message)
+    assert caught[0].filename == __file__  # points at the call
+    np.testing.assert_allclose(choice.denoiser.transform(clean[120:]), clean[120:], atol=1e-8)
+    with pytest.warns(UserWarning, match=r"given as noise_std\) is 1e-12"):
+        choose_denoiser(model, clean[:120], y[:120], clean[120:], n_components=[3], cv=None, noise_std=1e-12)
+
+
+def test_recipe_warns_when_the_risk_estimate_keeps_the_input():
+    """Guards the silent identity: a noise level far below the true one makes the risk estimates keep the input."""
+    _, noisy, y = three_classes(noise=0.3)
+    model = PCA(n_components=3).fit(noisy[:120])
+    with pytest.warns(UserWarning, match="risk estimates .* preferred keeping the input") as caught:
+        choice = choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2,
+                                 noise_std=0.003)
+    assert len(caught) == 1 and "about 0" not in str(caught[0].message)
+    assert f"n_components={choice.n_components}" in str(caught[0].message)
+    change = np.sqrt(np.mean((choice.denoiser.transform(noisy[120:]) - noisy[120:]) ** 2))
+    assert change < 0.1 * 0.003
+    # At the true noise level the recipe denoises, and says nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2)

@@ -167,6 +167,16 @@ def test_foreign_parameters_load_as_none_with_a_warning(labelled_codes, tmp_path
     assert again.classifier is None and again.generator is None
     np.testing.assert_array_equal(again.predict(Z), basis.predict(Z))
 
+    # A torch generator is foreign too: named and loaded as None, not as its weights.
+    module = torch.nn.Linear(Z.shape[1], Z.shape[1])
+    basis = QuasiEigenBasis(labelling="generator", generator=module, classifier=classifier,
+                            n_rounds=2, n_draws=200, random_state=0).fit(Z, y)
+    save(basis, path)
+    with pytest.warns(UserWarning, match=r"generator \(Linear"):
+        again = load(path)
+    assert again.generator is None
+    np.testing.assert_array_equal(again.predict(Z), basis.predict(Z))
+
 
 def test_save_refuses_what_it_cannot_store(s_curve, tmp_path):
     with pytest.raises(TypeError, match="StandardScaler"):

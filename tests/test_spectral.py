@@ -273,6 +273,63 @@ def test_generator_labelling_decodes_draws_and_classifies_them():
     assert not np.allclose(latent.components_[3:], qeb.components_[3:])
 
 
+class RecordingClassifier:
+    """Wraps a fitted classifier and records the type and dtype of what predict is given."""
+
+    def __init__(self, classifier):
+        self.classifier = classifier
+        self.seen = []
+
+    def predict(self, X):
+        self.seen.append((type(X), X.dtype))
+        return self.classifier.predict(X)
+
+
+def test_generator_labelling_accepts_a_torch_module():
+    """Guards torch generators: numpy draws go in, numpy float comes out, in eval mode and without grad."""
+    torch = pytest.importorskip("torch")
+    Z, y = clusters(n_classes=3, dim=5)
+    weights = np.random.default_rng(2).standard_normal((5, 12))
+    image_classifier = LogisticRegression().fit(Z @ weights, y)
+    expected = QuasiEigenBasis(
+        **FAST, labelling="generator", generator=lambda z: z @ weights, classifier=image_classifier, random_state=0
+    ).fit(Z, y)
+
+    linear = torch.nn.Linear(5, 12, bias=False).double()
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(weights.T))
+    # Dropout in training mode would scramble the decoded draws: the module is run in eval mode.
+    module = torch.nn.Sequential(linear, torch.nn.Dropout(0.5)).train()
+    recording = RecordingClassifier(image_classifier)
+    qeb = QuasiEigenBasis(
+        **FAST, labelling="generator", generator=module, classifier=recording, random_state=0
+    ).fit(Z, y)
+    np.testing.assert_allclose(qeb.components_, expected.components_)
+    assert recording.seen == [(np.ndarray, np.float64)] * (FAST["n_rounds"] - 1)
+    assert module.training and module[1].training  # its mode is given back
+    assert linear.weight.grad is None
+
+    # A float32 module (the torch default) gets float32 draws and gives float64 numpy back.
+    single = torch.nn.Linear(5, 12, bias=False)
+    with torch.no_grad():
+        single.weight.copy_(torch.from_numpy(weights.T))
+    recording = RecordingClassifier(image_classifier)
+    qeb32 = QuasiEigenBasis(
+        **FAST, labelling="generator", generator=single, classifier=recording, random_state=0
+    ).fit(Z, y)
+    assert recording.seen[0] == (np.ndarray, np.float64)
+    np.testing.assert_allclose(qeb32.components_, expected.components_, atol=1e-4)
+
+
+def test_a_torch_classifier_is_refused_with_what_to_do():
+    """Guards the classifier check: a torch module has no predict, and the error says how to give one."""
+    torch = pytest.importorskip("torch")
+    Z, y = clusters()
+    qeb = QuasiEigenBasis(**FAST, labelling="generator", generator=lambda z: z, classifier=torch.nn.Linear(5, 3))
+    with pytest.raises(ValueError, match="torch.nn.Module.*predict"):
+        qeb.fit(Z, y)
+
+
 def test_generator_labelling_needs_fitted_parts_and_survives_clone_when_frozen():
     """Guards prefitted parameters: an unfitted classifier is a clear error; FrozenEstimator survives clone."""
     Z, y = clusters()

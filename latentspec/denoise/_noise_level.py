@@ -55,7 +55,9 @@ def estimate_noise_std(X, *, max_iter: int = 50) -> float:
     (``benchmarks/denoising_noise_types.py``, ``benchmarks/deep_lsd_digits.py``);
     on 1,000 MNIST digits at 0.25, 0.235 (``benchmarks/reproduce_papers.py``). A
     signal that fills every direction (no bulk of noise-only eigenvalues) makes
-    it an overestimate.
+    it an overestimate. Rows that lie exactly on a subspace of fewer than half
+    the directions (noise-free low-rank data) give about 0, the rounding error
+    of the arithmetic. Constant columns are left out: they carry no noise.
 
     Parameters
     ----------
@@ -81,11 +83,17 @@ def estimate_noise_std(X, *, max_iter: int = 50) -> float:
     """
     check_int("max_iter", max_iter, 1)
     X = check_numeric_array(X, "X", ensure_min_samples=2, ensure_min_features=2)
+    X = X[:, np.ptp(X, axis=0) > 0]  # a constant column has no noise in it: it is not part of the model
     n_samples, n_features = X.shape
+    if n_features < 2:
+        raise ValueError("X has fewer than two directions with variance; its noise level cannot be read")
     long_side = max(n_samples, n_features)
     centred = X - X.mean(axis=0)
     eigenvalues = np.sort(np.linalg.svd(centred, compute_uv=False) ** 2 / long_side)[::-1]
-    eigenvalues = eigenvalues[eigenvalues > eigenvalues[0] * 1e-12]  # the centring removes one direction
+    # The centring removes one direction when there are no more rows than columns. Every other eigenvalue
+    # is kept, zero or not: a direction without variance is a direction without noise (rows that lie
+    # exactly on a subspace are noise-free, and their noise level is 0, not the median of the signal's).
+    eigenvalues = eigenvalues[: min(n_samples - 1, n_features)]
     if eigenvalues.size < 2:
         raise ValueError("X has fewer than two directions with variance; its noise level cannot be read")
     n_signal = 0

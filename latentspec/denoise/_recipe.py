@@ -13,6 +13,10 @@ the noise level is read off the noisy training rows
 
 from __future__ import annotations
 
+import numbers
+import sys
+import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +34,13 @@ from ._residual_wiener import ResidualWiener
 from ._sure import denoise, make_sure_scorer
 
 __all__ = ["DenoiserChoice", "choose_denoiser", "make_denoiser"]
+
+# A noise level below this share of the data's spread (root mean column variance) is no noise at all:
+# the residual filter then keeps every residual, and the recipe gives its input back.
+NEGLIGIBLE_NOISE = 1e-6
+# A chosen denoiser that moves the held-out rows by less than this share of the noise level (root mean
+# square) removes under 1 % of the noise variance: it gives its input back.
+NEGLIGIBLE_CHANGE = 0.1
 
 
 def make_denoiser(
@@ -92,7 +103,7 @@ def _frozen_lsd_pipeline(model: Any, n_components: int, basis: Any, random_state
     return Pipeline([("lwgan", FrozenEstimator(model)), ("lsd", lsd)])
 
 
-@dataclass
+@dataclass(repr=False)
 class DenoiserChoice:
     """What :func:`choose_denoiser` found.
 
@@ -126,6 +137,21 @@ class DenoiserChoice:
     def threshold(self) -> float:
         return self.denoiser.threshold_
 
+    def __repr__(self) -> str:
+        """A few lines: the choice, its noise level and estimated error, and what else is inside."""
+        k = self.n_components
+        error = self.sure_errors.get(k)
+        shown = "not scored" if error is None else f"{error:.4g}"
+        others = ""
+        if len(self.sure_errors) > 1:
+            values = self.sure_errors.values()
+            others = f"; {len(self.sure_errors)} candidates, from {min(values):.4g} to {max(values):.4g}"
+        return (
+            f"DenoiserChoice(n_components={k}, threshold={self.threshold:.4g}, noise_std={self.noise_std:.4g},\n"
+            f"               SURE error per entry {shown}{others};\n"
+            "               fields: denoiser, sure_errors, per_n_components)"
+        )
+
 
 def choose_denoiser(
     model: Any,
@@ -138,6 +164,7 @@ def choose_denoiser(
     cv: int | None = 2,
     basis: Any = None,
     random_state: Any = 0,
+    verbose: int = 0,
 ) -> DenoiserChoice:
     """Choose the denoising settings of a fitted model by SURE on held-out noisy rows.
 
@@ -176,12 +203,29 @@ def choose_denoiser(
         The spectral basis to fit (``None``: ``QuasiEigenBasis()``).
     random_state : int, RandomState instance or None, default=0
         Seeds the spectral basis and the SURE probes.
+    verbose : int, default=0
+        ``0`` silent; ``1`` a line on stderr per step (the noise level, each
+        cross-fitting refit, each candidate with its estimated error, the
+        choice), with the seconds elapsed. A model with a ``verbose`` parameter
+        (``LWGANEstimator``) has its cross-fitting clones refitted with this
+        ``verbose``: with ``1`` their training shows its progress bar, with
+        ``0`` it is silent whatever the model's own setting.
 
     Returns
     -------
     choice : DenoiserChoice
         The fitted denoiser, the chosen ``n_components``, the noise level and
         the estimated error of every candidate.
+
+    Warns
+    -----
+    UserWarning
+        When the chosen denoiser gives its input back (almost) unchanged, with
+        the reason: the noise level is about 0 next to the spread of the data
+        (rows that lie exactly on a subspace look noise-free), or the risk
+        estimates preferred keeping the input (the held-out rows move by less
+        than a tenth of the noise level, root mean square), which happens when
+        the noise is not white Gaussian noise of the level used.
 
     Examples
     --------
@@ -199,6 +243,10 @@ def choose_denoiser(
     (True, (50, 8))
     """
     check_is_fitted(model)
+    if not isinstance(verbose, numbers.Integral):
+        raise ValueError(f"verbose must be an integer (0 silent, 1 a line per step), got {verbose!r}")
+    verbose = int(verbose)
+    say = _Reporter(verbose)
     X_noisy = check_numeric_array(X_noisy, "X_noisy", ensure_min_samples=2)
     X_heldout = check_numeric_array(X_heldout, "X_heldout", ensure_min_samples=2)
     if X_heldout.shape[1] != X_noisy.shape[1]:
@@ -206,6 +254,8 @@ def choose_denoiser(
             f"X_heldout has {X_heldout.shape[1]} features and X_noisy {X_noisy.shape[1]}; they must match"
         )
     sigma = estimate_noise_std(X_noisy) if noise_std is None else check_positive("noise_std", noise_std)
+    sigma = max(sigma, np.finfo(float).tiny)  # an estimate of exactly 0 still makes a (do-nothing) denoiser
+    say(f"noise level {sigma:.4g} ({'estimated from X_noisy' if noise_std is None else 'given'})")
     if n_components is None:
         rank = model.rank_ if hasattr(model, "rank_") else model.transform(X_noisy[:1]).shape[1]
         n_components = range(1, int(rank) + 1)
@@ -215,13 +265,17 @@ def choose_denoiser(
     if cv is not None:
         check_int("cv", cv, 2)
     y = np.asarray(y)
-    folds = [] if cv is None else [
-        (train, test, clone(model).fit(X_noisy[train], y[train]))
-        for train, test in StratifiedKFold(cv, shuffle=True, random_state=0).split(X_noisy, y)
-    ]
+    folds = []
+    if cv is not None:
+        for fold, (train, test) in enumerate(StratifiedKFold(cv, shuffle=True, random_state=0).split(X_noisy, y)):
+            say(f"cross-fitting: refitting a clone of the model on {len(train)} rows ({fold + 1}/{cv})")
+            fold_model = clone(model)
+            if "verbose" in fold_model.get_params(deep=False):
+                fold_model.set_params(verbose=verbose)
+            folds.append((train, test, fold_model.fit(X_noisy[train], y[train])))
     scorer = make_sure_scorer(sigma, random_state=random_state)
     fitted, errors = {}, {}
-    for k in candidates:
+    for index, k in enumerate(candidates):
         residuals = None
         if folds:
             residuals = np.empty_like(X_noisy)
@@ -231,6 +285,61 @@ def choose_denoiser(
         denoiser = make_denoiser(model, k, sigma, random_state, basis=basis)
         fitted[k] = denoiser.fit(X_noisy, y, residuals=residuals)
         errors[k] = float(-scorer(fitted[k], X_heldout))
+        say(
+            f"n_components={k} ({index + 1}/{len(candidates)}): SURE error {errors[k]:.4g} per entry, "
+            f"threshold {fitted[k].threshold_:.4g}"
+        )
     best = min(errors, key=errors.get)
+    say(f"chose n_components={best} (SURE error {errors[best]:.4g}), threshold {fitted[best].threshold_:.4g}")
+    _warn_if_nothing_done(fitted[best], X_noisy, X_heldout, sigma, estimated=noise_std is None)
     return DenoiserChoice(fitted[best], float(sigma), errors, fitted)
 
+
+def _warn_if_nothing_done(
+    denoiser: ResidualWiener, X_noisy: np.ndarray, X_heldout: np.ndarray, sigma: float, estimated: bool
+) -> None:
+    """Warn (UserWarning, at the caller of ``choose_denoiser``) when the chosen denoiser gives its input back."""
+    spread = float(np.sqrt(np.mean(np.var(X_noisy, axis=0))))
+    change = float(np.sqrt(np.mean((denoise(denoiser, X_heldout) - X_heldout) ** 2)))
+    k, threshold = denoiser.estimator_[-1].n_components, denoiser.threshold_
+    if sigma <= NEGLIGIBLE_NOISE * spread:
+        source = "estimated from X_noisy" if estimated else "given as noise_std"
+        advice = (
+            "estimate_noise_std finds no noise in rows that lie (almost) exactly on a subspace. If the rows are "
+            "noisy, pass their noise standard deviation per entry as noise_std; if they are clean, there is "
+            "nothing to denoise"
+            if estimated
+            else "Pass the noise standard deviation per entry of the rows, or noise_std=None to estimate it"
+        )
+        message = (
+            f"choose_denoiser: the noise level ({source}) is {sigma:.3g}, about 0 next to the spread of the data "
+            f"({spread:.3g}), so the chosen denoiser (n_components={k}) returns its input unchanged (the rows "
+            f"move by {change:.3g}, root mean square). {advice}"
+        )
+    elif change <= NEGLIGIBLE_CHANGE * sigma:
+        message = (
+            f"choose_denoiser: the chosen denoiser (n_components={k}, threshold {threshold:.3g}) returns its input "
+            f"almost unchanged: it moves the held-out rows by {change:.3g} (root mean square), "
+            f"{100 * change / sigma:.2g} % of the noise level {sigma:.3g}, because the risk estimates (SURE for "
+            "n_components, the residual filter's for its threshold) preferred keeping the input to removing noise. "
+            "They assume white Gaussian noise of that level; on other noise (impulse, multiplicative, correlated "
+            "between entries) or with a noise level below the true one they can choose the identity. Check the "
+            "noise level (pass noise_std if it is known), compare the candidates in choice.sure_errors, or fix "
+            "the settings with make_denoiser(model, n_components, noise_std, threshold=...) (a higher threshold "
+            "gives back less of the residual)"
+        )
+    else:
+        return
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+class _Reporter:
+    """``choose_denoiser``'s step lines on stderr, with the seconds elapsed (silent at ``verbose=0``)."""
+
+    def __init__(self, verbose: int) -> None:
+        self.verbose = verbose
+        self.start = time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        if self.verbose >= 1:
+            print(f"[{time.perf_counter() - self.start:6.1f} s] choose_denoiser: {text}", file=sys.stderr, flush=True)

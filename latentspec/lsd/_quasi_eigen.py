@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -22,6 +24,40 @@ from ._common import _CoefficientNamesMixin, _label_indices, _LatentCodeMixin
 from ._gram_schmidt import _gram_schmidt, _lift_class_means
 
 __all__ = ["QuasiEigenBasis"]
+
+# Rows per pass through a user's torch generator.
+_DECODE_ROWS = 65_536
+
+
+def torch_decoder(module: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+    """``Z -> X`` through a user's PyTorch module (a generator): NumPy in, NumPy float64 out.
+
+    The rows go, in chunks of :data:`_DECODE_ROWS`, to the device and floating dtype of the module's first parameter
+    (or buffer; the CPU and the default dtype for a module without either) and
+    through the module under ``torch.no_grad()`` in evaluation mode (dropout off,
+    batch norm on its running statistics, none of them updated); every submodule
+    gets its own training flag back afterwards.
+    """
+    tensors = [*module.parameters(), *module.buffers()]
+    device = tensors[0].device if tensors else torch.device("cpu")
+    floating = [t.dtype for t in tensors if t.is_floating_point()]
+    dtype = floating[0] if floating else torch.get_default_dtype()
+
+    def decode(Z: np.ndarray) -> np.ndarray:
+        modes = [(sub, sub.training) for sub in module.modules()]
+        module.eval()
+        try:
+            with torch.no_grad():
+                parts = [
+                    module(torch.as_tensor(Z[rows], dtype=dtype, device=device)).detach().cpu().numpy()
+                    for rows in (slice(s, s + _DECODE_ROWS) for s in range(0, len(Z), _DECODE_ROWS))
+                ]
+        finally:
+            for sub, training in modes:
+                sub.training = training
+        return np.concatenate(parts).astype(np.float64, copy=False)
+
+    return decode
 
 _RULES = ("signed", "absolute")
 _LABELLINGS = ("latent", "generator")
@@ -91,13 +127,22 @@ class QuasiEigenBasis(
         partition of the latent space by "decode, then classify" does;
         deterministic; nothing to tune; and cheap at latent dimensions. Draws far
         from the training codes get the label of their nearest codes.
-    generator : object or callable, default=None
+    generator : object, torch.nn.Module or callable, default=None
         With ``labelling="generator"``: an object with ``inverse_transform(Z) ->
-        X`` (e.g. a fitted :class:`latentspec.LWGANEstimator`) or a callable
-        ``Z -> X``.
+        X`` (e.g. a fitted :class:`latentspec.LWGANEstimator`), a trained
+        PyTorch generator (a :class:`torch.nn.Module` mapping a batch of codes to
+        a batch of samples), or a callable ``Z -> X`` on NumPy arrays. A module is
+        given the draws as a tensor on its own device, in the floating dtype of
+        its parameters, and run under ``torch.no_grad()`` in evaluation mode
+        (dropout off, batch norm on its running statistics; the mode it was in is
+        given back); its output comes back as a NumPy float64 array and goes to
+        ``classifier.predict`` in the shape the module gives (end the module with
+        ``torch.nn.Flatten()`` if the classifier was fitted on flattened rows).
     classifier : fitted classifier, default=None
         With ``labelling="generator"``: a classifier already fitted on real data
-        ``X``; draws are labelled ``classifier.predict(generator(z))``. Labels it
+        ``X``, with ``predict`` (a PyTorch classifier needs a small wrapper whose
+        ``predict`` returns labels); draws are labelled
+        ``classifier.predict(generator(z))``. Labels it
         predicts that are not in ``classes_`` are ignored. ``clone`` (used by
         Pipeline, GridSearchCV, ``cross_val_score``) returns unfitted copies of
         estimators passed as parameters: wrap a fitted ``generator`` and
@@ -234,14 +279,21 @@ class QuasiEigenBasis(
             if missing:
                 raise ValueError(
                     f"labelling='generator' needs {' and '.join(missing)}: a generator (an object with "
-                    "inverse_transform(Z) -> X, or a callable Z -> X) and a classifier already fitted on X; "
-                    "or use labelling='latent', which needs latent codes and labels only"
+                    "inverse_transform(Z) -> X, a torch.nn.Module, or a callable Z -> X) and a classifier already "
+                    "fitted on X; or use labelling='latent', which needs latent codes and labels only"
                 )
             if not (hasattr(self.generator, "inverse_transform") or callable(self.generator)):
                 raise ValueError(
-                    f"generator must have inverse_transform(Z) -> X or be a callable Z -> X, got {self.generator!r}"
+                    "generator must have inverse_transform(Z) -> X, be a torch.nn.Module or a callable Z -> X, "
+                    f"got {self.generator!r}"
                 )
             if not hasattr(self.classifier, "predict"):
+                if isinstance(self.classifier, torch.nn.Module):
+                    raise ValueError(
+                        f"classifier is a torch.nn.Module ({type(self.classifier).__name__}), which has no predict "
+                        "method: the draws need labels, not scores. Pass an object whose predict(X) returns the "
+                        "labels of y, e.g. one that runs the module and maps the argmax of its scores to labels"
+                    )
                 raise ValueError(f"classifier must have a predict method, got {self.classifier!r}")
             _check_prefitted(self.generator, "generator")
             _check_prefitted(self.classifier, "classifier")
@@ -335,7 +387,12 @@ class QuasiEigenBasis(
             labels = self.latent_classifier_.predict(draws)
         else:
             generator = self.generator
-            decode = generator.inverse_transform if hasattr(generator, "inverse_transform") else generator
+            if hasattr(generator, "inverse_transform"):
+                decode = generator.inverse_transform
+            elif isinstance(generator, torch.nn.Module):
+                decode = torch_decoder(generator)
+            else:
+                decode = generator
             decoded = decode(draws)
             labels = self.classifier.predict(decoded)
         labels = np.asarray(labels)
