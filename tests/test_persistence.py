@@ -139,17 +139,76 @@ def test_file_records_versions(labelled_codes, tmp_path):
     assert metadata["format_version"] == "1" and metadata["format"] == "latentspec"
 
 
+class _TensorOnFakeGPU(torch.Tensor):
+    """A CPU tensor that behaves, for saving, like one on the first GPU (as the pickle test fakes CUDA storages).
+
+    It reports ``cuda:0`` as its device and, like a real CUDA tensor, refuses ``numpy()``
+    until it is copied to the host with ``.cpu()`` (or ``.to("cpu")``, or ``numpy(force=True)``),
+    which give an ordinary CPU tensor. So a ``save`` that forgot to move weights to the CPU fails.
+    """
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func == torch.Tensor.device.__get__:
+            return torch.device("cuda", 0)
+        targets = [*args[1:], kwargs.get("device")]
+        to_cpu = func is torch.Tensor.to and any(
+            str(target) == "cpu" for target in targets if isinstance(target, (str, torch.device))
+        )
+        if func is torch.Tensor.cpu or to_cpu:
+            with torch._C.DisableTorchFunctionSubclass():
+                return args[0].as_subclass(torch.Tensor).clone()
+        if func in (torch.Tensor.numpy, torch.Tensor.__array__):
+            if not kwargs.get("force"):
+                raise TypeError(
+                    "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+                    "host memory first."
+                )
+            with torch._C.DisableTorchFunctionSubclass():
+                return args[0].as_subclass(torch.Tensor).numpy()
+        return super().__torch_function__(func, types, args, kwargs)
+
+
+def _on_fake_gpu(module):
+    """Replace every weight of ``module`` (in place) by the same values on the fake GPU."""
+    for part in module.modules():
+        for store in (part._parameters, part._buffers):
+            for name, tensor in store.items():
+                if tensor is not None:
+                    store[name] = tensor.detach().as_subclass(_TensorOnFakeGPU)
+
+
 def test_model_saved_on_gpu_loads_on_cpu(fitted_rank2, s_curve, tmp_path, monkeypatch):
-    """A model whose device_ is CUDA loads on a CPU-only machine, with a warning, and predicts the same."""
+    """Guards GPU-to-CPU model files: weights (and a tensor attribute) that live on CUDA are saved from the CPU.
+
+    The weights claim CUDA and refuse numpy() unless moved to the CPU first, as real
+    CUDA tensors do; the file then loads on a CPU-only machine, with a warning, and
+    predicts the same.
+    """
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    est = pickle.loads(pickle.dumps(fitted_rank2))  # on the CPU, also where it was fitted on a GPU
+    est = pickle.loads(pickle.dumps(fitted_rank2))  # a copy to change
     expected = est.transform(s_curve)
-    est.device_ = torch.device("cuda", 0)  # as if fitted there; save() moves weights to the CPU anyway
+    _on_fake_gpu(est.module_)
+    est.device_ = torch.device("cuda", 0)
+    center = est.center_
+    est.center_ = torch.from_numpy(center.copy()).as_subclass(_TensorOnFakeGPU)  # a fitted tensor attribute
+    weights = est.module_.state_dict()
+    # The fake is real: every tensor saved claims the GPU, and numpy() refuses it as for a CUDA tensor.
+    assert {tensor.device for tensor in [*weights.values(), est.center_]} == {torch.device("cuda", 0)}
+    with pytest.raises(TypeError, match="cuda"):
+        next(iter(weights.values())).numpy()
+    with pytest.raises(TypeError, match="cuda"):
+        est.center_.numpy()
+
     path = tmp_path / "gpu.safetensors"
     save(est, path)
     with pytest.warns(UserWarning, match="CPU"):
         again = load(path)
     assert again.device_ == torch.device("cpu")
+    assert {type(t) for t in again.module_.state_dict().values()} == {torch.Tensor}
+    assert {t.device for t in again.module_.state_dict().values()} == {torch.device("cpu")}
+    np.testing.assert_array_equal(again.center_, center)
     np.testing.assert_array_equal(again.transform(s_curve), expected)
     assert load(path, device="cpu").device_ == torch.device("cpu")
 
