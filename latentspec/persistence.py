@@ -97,7 +97,9 @@ class _Encoder:
         return self.classes.get(type(value).__name__) is type(value)
 
     def array(self, value: np.ndarray, key: str) -> dict[str, str]:
-        self.arrays[key] = np.ascontiguousarray(value)
+        # Little-endian, as safetensors stores and loads it, so the digest of what is
+        # saved is the digest of what loads.
+        self.arrays[key] = np.ascontiguousarray(value).astype(value.dtype.newbyteorder("<"), copy=False)
         return {"__array__": key}
 
     def encode(self, value: Any, key: str, parameter: bool = False) -> Any:

@@ -110,6 +110,17 @@ def test_pipeline_round_trip(s_curve, tmp_path, tiny_params):
     )
 
 
+def test_big_endian_arrays_round_trip(labelled_codes, tmp_path):
+    """A fitted array in big-endian byte order is saved little-endian, and the file loads (its digest matches)."""
+    Z, y = labelled_codes
+    basis = fitted_spectral(Z, y)[0]
+    expected = basis.transform(Z)
+    basis.components_ = basis.components_.astype(">f8")
+    again = round_trip(basis, tmp_path)
+    assert again.components_.dtype == np.dtype("<f8")
+    np.testing.assert_array_equal(again.transform(Z), expected)
+
+
 def test_unfitted_estimator_round_trip(tmp_path):
     est = LWGANEstimator(latent_dim=5, encoder_layers=(7, 9), learning_rate=1e-3, device="cpu")
     again = round_trip(est, tmp_path)
