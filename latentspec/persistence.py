@@ -4,7 +4,8 @@ A model file is one `safetensors <https://github.com/huggingface/safetensors>`_
 file: the arrays (network weights, bases, scores) as raw little-endian tensors,
 and everything else (parameters, shapes, labels, history) as JSON in its header,
 with the latentspec version that wrote it, a format version and a SHA-256 digest
-of the whole content. Loading parses JSON and copies bytes into arrays; it never
+of all of it: every header entry (the versions included) and every array's name,
+type, shape and bytes. Loading parses JSON and copies bytes into arrays; it never
 imports a name or calls anything the file asks for, so a file cannot run code.
 It rebuilds only latentspec's own estimators and scikit-learn's ``Pipeline`` of
 them.
@@ -49,8 +50,10 @@ __all__ = ["FORMAT_VERSION", "SaveLoadMixin", "load", "save"]
 
 FORMAT = "latentspec"
 # Raised whenever the layout of a file changes so that an older reader would
-# misread it; a reader refuses files of a newer format.
-FORMAT_VERSION = 1
+# misread it; a reader refuses files of a newer format and keeps reading older ones.
+# 1: the digest covers the estimator header and the arrays, not the other header entries.
+# 2: the digest covers every header entry but itself, and the arrays.
+FORMAT_VERSION = 2
 _HEADER_LIMIT = 100_000_000  # bytes of JSON header we are willing to parse
 
 
@@ -91,7 +94,9 @@ class _Encoder:
         return self.classes.get(type(value).__name__) is type(value)
 
     def array(self, value: np.ndarray, key: str) -> dict[str, str]:
-        self.arrays[key] = np.ascontiguousarray(value)
+        # Little-endian, as safetensors stores and loads it, so the digest of what is
+        # saved is the digest of what loads.
+        self.arrays[key] = np.ascontiguousarray(value).astype(value.dtype.newbyteorder("<"), copy=False)
         return {"__array__": key}
 
     def encode(self, value: Any, key: str, parameter: bool = False) -> Any:
@@ -210,7 +215,27 @@ class _Decoder:
 
 
 # -------------------------------------------------------------------- the file
-def _digest(header_json: str, arrays: dict[str, np.ndarray]) -> str:
+def _digest(metadata: dict[str, str], arrays: dict[str, np.ndarray]) -> str:
+    """The SHA-256 digest of a model file (format 2 on): all it holds but the digest itself.
+
+    That is every ``__metadata__`` entry except ``sha256`` (format, versions, the
+    estimator header), as JSON with sorted keys, then every array in the order of
+    its name: name, dtype and shape as JSON, then its bytes. The rest of the file
+    (the header length, the arrays' offsets, padding) only says where these are;
+    a change there leaves the file unreadable, changes what the digest covers, or
+    writes the same content another way.
+    """
+    covered = {key: value for key, value in metadata.items() if key != "sha256"}
+    digest = hashlib.sha256(json.dumps(covered, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode())
+    for key in sorted(arrays):
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(json.dumps([key, array.dtype.str, list(array.shape)]).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _digest_format_1(header_json: str, arrays: dict[str, np.ndarray]) -> str:
+    """The digest of a format-1 file: the estimator header and the arrays, not the other metadata."""
     digest = hashlib.sha256(header_json.encode())
     for key in sorted(arrays):
         array = np.ascontiguousarray(arrays[key])
@@ -264,8 +289,8 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
         "latentspec_version": __version__,
         "torch_version": getattr(_torch(), "__version__", "not imported"),
         "estimator": header_json,
-        "sha256": _digest(header_json, encoder.arrays),
     }
+    metadata["sha256"] = _digest(metadata, encoder.arrays)
     data = save_arrays(encoder.arrays, metadata=metadata)
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(data)
@@ -306,6 +331,8 @@ def _read_metadata(data: bytes, path: Path) -> dict[str, str]:
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path}: a safetensors file, but not a latentspec model file")
+    if not all(isinstance(value, str) for value in metadata.values()):
+        raise ModelFileError(f"{path}: corrupt (its header holds entries that are not text)")
     return metadata
 
 
@@ -329,9 +356,9 @@ def load(path: str | os.PathLike, device: Any = None) -> Any:
     ------
     ModelFileError
         (a ``ValueError``) If the file is not a latentspec model file, is
-        truncated or corrupt (the SHA-256 digest does not match), or was
-        written in a newer format than this latentspec reads; the message
-        says which.
+        truncated or corrupt (the SHA-256 digest, which covers every header
+        entry and every array, does not match), or was written in a newer
+        format than this latentspec reads; the message says which.
     FileNotFoundError
         If there is no such file.
 
@@ -339,14 +366,18 @@ def load(path: str | os.PathLike, device: Any = None) -> Any:
     --------
     See :mod:`latentspec.persistence`.
     """
+    path = Path(path)
+    return _load_bytes(path.read_bytes(), path, device)
+
+
+def _load_bytes(data: bytes, path: Path, device: Any) -> Any:
+    """:func:`load` of the content ``data`` of the file ``path`` (named in errors)."""
     from safetensors import SafetensorError
     from safetensors.numpy import load as load_arrays
 
-    path = Path(path)
-    data = path.read_bytes()
     metadata = _read_metadata(data, path)
     version = metadata.get("format_version", "")
-    if not version.isdigit():
+    if not (version.isdigit() and version.isascii()) or int(version) < 1:
         raise ModelFileError(f"{path}: corrupt (format version {version!r})")
     if int(version) > FORMAT_VERSION:
         raise ModelFileError(
@@ -358,7 +389,8 @@ def load(path: str | os.PathLike, device: Any = None) -> Any:
     except SafetensorError as exc:
         raise ModelFileError(f"{path}: truncated or corrupt ({exc})") from None
     header_json = metadata.get("estimator", "")
-    if _digest(header_json, arrays) != metadata.get("sha256"):
+    digest = _digest_format_1(header_json, arrays) if int(version) == 1 else _digest(metadata, arrays)
+    if digest != metadata.get("sha256"):
         raise ModelFileError(f"{path}: corrupt (its content does not match the SHA-256 digest it was saved with)")
     try:
         tree = json.loads(header_json)
@@ -373,7 +405,7 @@ def load(path: str | os.PathLike, device: Any = None) -> Any:
             "these parameters were objects that a model file does not store, and were loaded as None: "
             f"{'; '.join(decoder.unsaved)}. The fitted model does not need them; set them again before refitting",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of load()
         )
     return estimator
 

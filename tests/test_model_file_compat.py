@@ -38,3 +38,20 @@ def test_an_earlier_model_file_loads_and_gives_the_same_outputs(name):
     np.testing.assert_allclose(codes, saved["transform"], rtol=1e-5, atol=1e-6)
     if "inverse_transform" in saved:
         np.testing.assert_allclose(est.inverse_transform(codes), saved["inverse_transform"], rtol=1e-5, atol=1e-6)
+
+
+def test_earlier_files_are_format_1_and_still_checked_against_their_digest(tmp_path):
+    """Format-1 files keep their own digest (of the estimator header and arrays): a changed array is refused."""
+    from safetensors import safe_open
+
+    from latentspec import ModelFileError
+
+    source = FILES / "quasi_eigen_basis.safetensors"
+    with safe_open(source, framework="np") as f:
+        assert f.metadata()["format_version"] == "1"  # these files test reading the previous format
+    data = bytearray(source.read_bytes())
+    data[-1] ^= 0x01  # the last byte of the last array
+    path = tmp_path / "changed.safetensors"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load(path)

@@ -23,7 +23,7 @@ from latentspec import (
     load,
     save,
 )
-from latentspec.persistence import _digest
+from latentspec.persistence import FORMAT_VERSION, _digest, _digest_format_1, _load_bytes
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +110,17 @@ def test_pipeline_round_trip(s_curve, tmp_path, tiny_params):
     )
 
 
+def test_big_endian_arrays_round_trip(labelled_codes, tmp_path):
+    """A fitted array in big-endian byte order is saved little-endian, and the file loads (its digest matches)."""
+    Z, y = labelled_codes
+    basis = fitted_spectral(Z, y)[0]
+    expected = basis.transform(Z)
+    basis.components_ = basis.components_.astype(">f8")
+    again = round_trip(basis, tmp_path)
+    assert again.components_.dtype == np.dtype("<f8")
+    np.testing.assert_array_equal(again.transform(Z), expected)
+
+
 def test_unfitted_estimator_round_trip(tmp_path):
     est = LWGANEstimator(latent_dim=5, encoder_layers=(7, 9), learning_rate=1e-3, device="cpu")
     again = round_trip(est, tmp_path)
@@ -136,20 +147,79 @@ def test_file_records_versions(labelled_codes, tmp_path):
     with safe_open(path, framework="np") as f:
         metadata = f.metadata()
     assert metadata["latentspec_version"] == latentspec.__version__
-    assert metadata["format_version"] == "1" and metadata["format"] == "latentspec"
+    assert metadata["format_version"] == "2" and metadata["format"] == "latentspec"
+
+
+class _TensorOnFakeGPU(torch.Tensor):
+    """A CPU tensor that behaves, for saving, like one on the first GPU (as the pickle test fakes CUDA storages).
+
+    It reports ``cuda:0`` as its device and, like a real CUDA tensor, refuses ``numpy()``
+    until it is copied to the host with ``.cpu()`` (or ``.to("cpu")``, or ``numpy(force=True)``),
+    which give an ordinary CPU tensor. So a ``save`` that forgot to move weights to the CPU fails.
+    """
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func == torch.Tensor.device.__get__:
+            return torch.device("cuda", 0)
+        targets = [*args[1:], kwargs.get("device")]
+        to_cpu = func is torch.Tensor.to and any(
+            str(target) == "cpu" for target in targets if isinstance(target, (str, torch.device))
+        )
+        if func is torch.Tensor.cpu or to_cpu:
+            with torch._C.DisableTorchFunctionSubclass():
+                return args[0].as_subclass(torch.Tensor).clone()
+        if func in (torch.Tensor.numpy, torch.Tensor.__array__):
+            if not kwargs.get("force"):
+                raise TypeError(
+                    "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+                    "host memory first."
+                )
+            with torch._C.DisableTorchFunctionSubclass():
+                return args[0].as_subclass(torch.Tensor).numpy()
+        return super().__torch_function__(func, types, args, kwargs)
+
+
+def _on_fake_gpu(module):
+    """Replace every weight of ``module`` (in place) by the same values on the fake GPU."""
+    for part in module.modules():
+        for store in (part._parameters, part._buffers):
+            for name, tensor in store.items():
+                if tensor is not None:
+                    store[name] = tensor.detach().as_subclass(_TensorOnFakeGPU)
 
 
 def test_model_saved_on_gpu_loads_on_cpu(fitted_rank2, s_curve, tmp_path, monkeypatch):
-    """A model whose device_ is CUDA loads on a CPU-only machine, with a warning, and predicts the same."""
+    """Guards GPU-to-CPU model files: weights (and a tensor attribute) that live on CUDA are saved from the CPU.
+
+    The weights claim CUDA and refuse numpy() unless moved to the CPU first, as real
+    CUDA tensors do; the file then loads on a CPU-only machine, with a warning, and
+    predicts the same.
+    """
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    est = pickle.loads(pickle.dumps(fitted_rank2))  # on the CPU, also where it was fitted on a GPU
+    est = pickle.loads(pickle.dumps(fitted_rank2))  # a copy to change
     expected = est.transform(s_curve)
-    est.device_ = torch.device("cuda", 0)  # as if fitted there; save() moves weights to the CPU anyway
+    _on_fake_gpu(est.module_)
+    est.device_ = torch.device("cuda", 0)
+    center = est.center_
+    est.center_ = torch.from_numpy(center.copy()).as_subclass(_TensorOnFakeGPU)  # a fitted tensor attribute
+    weights = est.module_.state_dict()
+    # The fake is real: every tensor saved claims the GPU, and numpy() refuses it as for a CUDA tensor.
+    assert {tensor.device for tensor in [*weights.values(), est.center_]} == {torch.device("cuda", 0)}
+    with pytest.raises(TypeError, match="cuda"):
+        next(iter(weights.values())).numpy()
+    with pytest.raises(TypeError, match="cuda"):
+        est.center_.numpy()
+
     path = tmp_path / "gpu.safetensors"
     save(est, path)
     with pytest.warns(UserWarning, match="CPU"):
         again = load(path)
     assert again.device_ == torch.device("cpu")
+    assert {type(t) for t in again.module_.state_dict().values()} == {torch.Tensor}
+    assert {t.device for t in again.module_.state_dict().values()} == {torch.device("cpu")}
+    np.testing.assert_array_equal(again.center_, center)
     np.testing.assert_array_equal(again.transform(s_curve), expected)
     assert load(path, device="cpu").device_ == torch.device("cpu")
 
@@ -214,13 +284,13 @@ def test_pickle_payload_runs_no_code(tmp_path):
 
 
 def craft(path, tree, arrays=None, **metadata):
-    """Write a well-formed safetensors file with the given header tree and a valid digest."""
+    """Write a well-formed safetensors file with the given header tree and a valid digest (of its format)."""
     from safetensors.numpy import save as save_arrays
 
     arrays = arrays or {"x": np.zeros(1)}
     header = json.dumps(tree)
-    meta = {"format": "latentspec", "format_version": "1", "estimator": header, "sha256": _digest(header, arrays)}
-    meta.update(metadata)
+    meta = {"format": "latentspec", "format_version": str(FORMAT_VERSION), "estimator": header, **metadata}
+    meta["sha256"] = _digest_format_1(header, arrays) if meta["format_version"] == "1" else _digest(meta, arrays)
     path.write_bytes(save_arrays(arrays, metadata=meta))
 
 
@@ -248,6 +318,89 @@ def test_newer_format_is_refused(labelled_codes, tmp_path):
     craft(path, {"__estimator__": "QuasiEigenBasis", "state": {}}, format_version="7", latentspec_version="9.0")
     with pytest.raises(ModelFileError, match=r"format 7.*upgrade latentspec"):
         load(path)
+
+
+@pytest.mark.parametrize("version", [2, "\u00b2", "-1", "0"], ids=["a number", "superscript two", "-1", "0"])
+def test_format_version_that_is_no_format_is_refused(tmp_path, version):
+    """A header entry that is not text, or a format version that names no format: corrupt, not a crash."""
+    header = json.dumps({
+        "__metadata__": {"format": "latentspec", "format_version": version, "estimator": "{}", "sha256": ""},
+        "x": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]},
+    }).encode()
+    header += b" " * (-len(header) % 8)
+    path = tmp_path / "odd.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + bytes(8))
+    with pytest.raises(ModelFileError, match="corrupt"):
+        load(path)
+
+
+def test_format_1_files_are_read_with_their_digest(tmp_path):
+    """A file of the previous format loads when its digest (of header and arrays) matches, and only then."""
+    tree = {"__estimator__": "QuasiEigenBasis", "state": {"n_rounds": 2}}
+    path = tmp_path / "old.safetensors"
+    craft(path, tree, format_version="1", latentspec_version="0.1.0")
+    assert load(path).n_rounds == 2
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (b'"format_version":"2"', b'"format_version":"1"'),  # read as the previous format: its digest differs
+        (b'"latentspec_version":"', b'"latentspec_version":"9'),
+        (b'"torch_version":"', b'"torch_version":"0'),
+        (b'"format":"latentspec"', b'"format":"latentspec","note":"x"'),
+    ],
+    ids=["format_version", "latentspec_version", "torch_version", "extra entry"],
+)
+def test_changed_metadata_is_refused(labelled_codes, tmp_path, old, new):
+    """Guards the digest's reach: every header entry, not only the estimator and the arrays, is covered."""
+    from safetensors.numpy import load as load_arrays
+    from safetensors.numpy import save as save_arrays
+
+    path = tmp_path / "basis.safetensors"
+    save(fitted_spectral(*labelled_codes)[0], path)
+    data = path.read_bytes()
+    (size,) = struct.unpack("<Q", data[:8])
+    header = data[8 : 8 + size]
+    assert header.count(old) == 1
+    metadata = json.loads(header.replace(old, new))["__metadata__"]
+    # Rewritten as a well-formed file whose only change is that entry (the digest kept as saved).
+    path.write_bytes(save_arrays(load_arrays(data), metadata=metadata))
+    with pytest.raises(ModelFileError, match="corrupt.*SHA-256"):
+        load(path)
+
+
+def test_every_bit_flip_is_refused(tmp_path):
+    """Guards integrity: a model file with any one bit flipped, anywhere, is refused with a ModelFileError.
+
+    Header length, array layout, every metadata entry (versions, format, digest, the
+    estimator) and the array bytes: none of the flips loads, and none fails otherwise.
+    """
+    y = np.repeat([0, 1], 5)
+    Z = 3 * np.eye(2)[y] + 0.3 * np.random.default_rng(0).standard_normal((10, 2))
+    path = tmp_path / "basis.safetensors"
+    save(QuasiEigenBasis(n_rounds=1, n_draws=20, random_state=0).fit(Z, y), path)
+    data = path.read_bytes()
+    loaded, other_errors = [], []
+    for position in range(len(data)):
+        for bit in range(8):
+            flipped = bytearray(data)
+            flipped[position] ^= 1 << bit
+            try:
+                _load_bytes(bytes(flipped), path, None)  # load() without writing 8,000 files
+            except ModelFileError:
+                continue
+            except Exception as exc:  # noqa: BLE001 - any other failure is what the test looks for
+                other_errors.append(f"byte {position} bit {bit}: {type(exc).__name__}: {exc}")
+            else:
+                loaded.append(f"byte {position} ({chr(data[position])!r}) bit {bit}")
+    assert not loaded, f"{len(loaded)} of {8 * len(data)} single-bit flips load: {loaded[:10]}"
+    assert not other_errors, other_errors[:10]
 
 
 @pytest.fixture
