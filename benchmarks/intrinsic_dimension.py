@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from _common import add_thread_option, apply_threads, environment, results_path, write_results
 
 from latentspec import LWGANEstimator, choose_rank
@@ -88,7 +87,7 @@ def main() -> None:
         f"\nLWGAN (default rule) correct: {correct}/{len(rows)}; with the one-SE rule: {one_se}/{len(rows)}; "
         f"slowest fit {max(r['seconds'] for r in rows):.1f} s"
     )
-    threads = estimator._thread_count() or torch.get_num_threads()  # what the fits used
+    threads = estimator.n_threads_  # what the fits used
     # platform.processor() alone (empty on most Linux machines), as this file has always recorded.
     meta = {**environment("torch"), "threads": threads, "machine": platform.processor()}
     write_results(args.out, {"meta": meta, "rows": rows})

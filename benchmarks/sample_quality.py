@@ -138,7 +138,7 @@ def _module_arguments(est) -> dict:
     """The LWGANModule arguments of a fitted estimator (its networks, without the label head)."""
     from latentspec.lwgan._params import image_shape_chw
 
-    shape = image_shape_chw(est)
+    shape = image_shape_chw(est.image_shape, est.architecture)
     conv = shape is not None
     return dict(
         n_features=est.n_features_in_, latent_dim=est.latent_dim_, encoder_layers=tuple(est.encoder_layers),

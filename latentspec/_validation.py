@@ -1,16 +1,23 @@
-"""Input and parameter checks shared by the estimators: each raises ValueError naming the problem."""
+"""Input and parameter checks shared by the estimators: each raises ValueError naming the problem.
+
+The input checks wrap scikit-learn's ``validate_data`` and ``check_array``; the
+parameter rules are the one way every estimator declares and checks its parameters.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, validate_data
 
 __all__ = [
+    "ParameterRulesMixin",
+    "Rule",
     "check_int",
     "check_non_negative",
     "check_numeric",
@@ -131,3 +138,119 @@ def check_non_negative(name: str, value: Any) -> float:
     if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
+
+
+# --------------------------------------------------------------- parameter rules
+# Every estimator declares what each of its parameters may be in one table,
+# ``_parameter_rules`` (a rule per parameter, in the order they are checked), and
+# checks it once at the start of ``fit`` with ``_check_parameters`` (as scikit-learn's
+# ``_parameter_constraints``). Constraints that need the data or tie parameters
+# together are checked in ``fit`` right after.
+
+Rule = Callable[[str, Any], None]
+
+
+def integer(minimum: int = 1) -> Rule:
+    """An integer (not a bool) of at least ``minimum``."""
+
+    def rule(name: str, value: Any) -> None:
+        check_int(name, value, minimum=minimum)
+
+    return rule
+
+
+def positive(name: str, value: Any) -> None:
+    """A finite number > 0."""
+    check_positive(name, value)
+
+
+def non_negative(name: str, value: Any) -> None:
+    """A finite number >= 0."""
+    check_non_negative(name, value)
+
+
+def finite_real(name: str, value: Any) -> None:
+    """A finite real number (not a bool)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+
+def one_of(choices: tuple[Any, ...] | dict[str, Any]) -> Rule:
+    """One of ``choices`` (a dict: one of its keys)."""
+    choices = tuple(choices)
+
+    def rule(name: str, value: Any) -> None:
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+    return rule
+
+
+def widths(name: str, value: Any) -> None:
+    """A non-empty tuple (or list) of positive integers; booleans are not integers here."""
+    if not (
+        isinstance(value, (tuple, list))
+        and len(value) > 0
+        and all(isinstance(w, numbers.Integral) and not isinstance(w, (bool, np.bool_)) and w >= 1 for w in value)
+    ):
+        raise ValueError(f"{name} must be a non-empty tuple of positive integers, got {value!r}")
+
+
+def optional(rule: Rule) -> Rule:
+    """None, or what ``rule`` allows."""
+
+    def check(name: str, value: Any) -> None:
+        if value is not None:
+            rule(name, value)
+
+    return check
+
+
+def either(word: str, rule: Rule) -> Rule:
+    """The string ``word``, or what ``rule`` allows."""
+
+    def check(name: str, value: Any) -> None:
+        if not (isinstance(value, str) and value == word):
+            if isinstance(value, str):
+                raise ValueError(f"{name} must be {word!r} or a number, got {value!r}")
+            rule(name, value)
+
+    return check
+
+
+def any_integer(name: str, value: Any) -> None:
+    """Any integer."""
+    if not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+
+
+def boolean(name: str, value: Any) -> None:
+    """True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
+def seed(name: str, value: Any) -> None:
+    """A scikit-learn ``random_state``: None, an int or a RandomState."""
+    if not (value is None or isinstance(value, np.random.RandomState)):
+        check_seed(value)
+
+
+def anything(name: str, value: Any) -> None:
+    """Any value: the parameter is checked where it is used (an object with methods, a label)."""
+
+
+class ParameterRulesMixin:
+    """``_check_parameters``: the estimator's ``_parameter_rules`` applied to its parameters.
+
+    A subclass declares a rule for every parameter of its ``__init__``
+    (``tests/test_validation.py`` checks that none is missing).
+    """
+
+    _parameter_rules: ClassVar[dict[str, Rule]] = {}
+
+    def _check_parameters(self, names: tuple[str, ...] | None = None) -> None:
+        """Apply the rules (of ``names`` only, if given); ValueError naming the first parameter not allowed."""
+        for name, rule in self._parameter_rules.items():
+            if names is None or name in names:
+                rule(name, getattr(self, name))

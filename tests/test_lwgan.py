@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import latentspec
-import latentspec.lwgan._network_state
+import latentspec.lwgan._estimator
 from latentspec import LWGANEstimator
 from latentspec._validation import check_seed
 
@@ -388,7 +388,7 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     expected_sample = est.sample(5, random_state=0)
 
     payloads = []
-    real_state_to_bytes = latentspec.lwgan._network_state.state_to_bytes
+    real_state_to_bytes = latentspec.lwgan._estimator.state_to_bytes
 
     def spy(module):
         payloads.append(real_state_to_bytes(module))
@@ -397,7 +397,7 @@ def test_fake_cuda_pickle_loads_on_cpu(s_curve, tiny_params, monkeypatch):
     with monkeypatch.context() as patch:
         # Every storage torch.save writes is tagged as living on the first GPU.
         patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
-        patch.setattr(latentspec.lwgan._network_state, "state_to_bytes", spy)
+        patch.setattr(latentspec.lwgan._estimator, "state_to_bytes", spy)
         est.device_ = torch.device("cuda:0")
         blob = pickle.dumps(est)
     assert len(payloads) == 1

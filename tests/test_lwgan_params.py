@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from latentspec import LWGANEstimator
-from latentspec.lwgan._params import PARAMETER_RULES, check_params, network_spec
+from latentspec.lwgan._params import PARAMETER_RULES, check_rank
 
 
-def test_every_parameter_but_the_data_dependent_ones_has_a_rule():
-    data_dependent = {"latent_dim", "rank", "image_shape", "device", "random_state"}
-    assert set(LWGANEstimator().get_params()) - data_dependent == set(PARAMETER_RULES)
+def test_every_parameter_has_a_rule():
+    assert set(LWGANEstimator().get_params()) == set(PARAMETER_RULES)
 
 
 @pytest.mark.parametrize("name", ["encoder_layers", "generator_layers", "critic_layers", "conv_layers"])
@@ -19,7 +18,7 @@ def test_every_parameter_but_the_data_dependent_ones_has_a_rule():
 def test_all_layer_widths_refuse_the_same_values(name, bad):
     """Booleans were widths for the MLPs but not for the convolutions; now all four agree."""
     with pytest.raises(ValueError, match=f"{name} must be a non-empty tuple of positive integers"):
-        check_params(LWGANEstimator(**{name: bad}), np.zeros((10, 3)), resume=False)
+        LWGANEstimator(**{name: bad})._check_parameters()
 
 
 @pytest.mark.parametrize(
@@ -28,19 +27,43 @@ def test_all_layer_widths_refuse_the_same_values(name, bad):
      ("learning_rate", 0.0, "learning_rate must be a finite number > 0"),
      ("dropout", 1.0, "dropout is the share of hidden units dropped"),
      ("precision", "fp16", "precision must be one of"),
-     ("warm_start", "yes", "warm_start must be True or False"), ("n_threads", 0, "n_threads must be an integer >= 1")],
+     ("warm_start", "yes", "warm_start must be True or False"), ("n_threads", 0, "n_threads must be an integer >= 1"),
+     ("rank", "best", "rank must be 'auto' or an integer"), ("latent_dim", 0, "latent_dim must be an integer >= 1"),
+     ("image_shape", (8,), "image_shape must be"), ("random_state", -1, "random_state must be")],
 )
-def test_a_bad_value_is_named(name, bad, message):
+def test_a_bad_value_is_named_by_fit(name, bad, message):
     with pytest.raises(ValueError, match=message):
-        check_params(LWGANEstimator(**{name: bad}), np.zeros((10, 3)), resume=False)
+        LWGANEstimator(**{name: bad}).fit(np.zeros((10, 3)))
 
 
-def test_check_params_returns_the_latent_dimension_to_build():
+def test_the_parameters_are_checked_once_per_fit(monkeypatch):
+    calls = []
+    for name, rule in PARAMETER_RULES.items():
+        def counting(n, value, rule=rule):
+            calls.append(n)
+            rule(n, value)
+        monkeypatch.setitem(PARAMETER_RULES, name, counting)
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    LWGANEstimator(rank=1, latent_dim=2, n_warmup=2, n_critic_refit=1, n_score_repeats=1, n_threads=1,
+                   encoder_layers=(4,), generator_layers=(4,), critic_layers=(4,), random_state=0).fit(X)
+    assert sorted(calls) == sorted(PARAMETER_RULES)
+
+
+def test_the_latent_dimension_to_build():
     X = np.random.default_rng(0).standard_normal((50, 5))
-    assert check_params(LWGANEstimator(latent_dim=3), X, resume=False) == 3
-    assert check_params(LWGANEstimator(rank=2), X, resume=False) == 5  # min(n_features, max(16, rank))
+    assert LWGANEstimator(latent_dim=3)._latent_dim_for(X, resume=False) == 3
+    assert LWGANEstimator(rank=2)._latent_dim_for(X, resume=False) == 5  # min(n_features, max(16, rank))
+
+
+def test_a_rank_above_the_range_built_says_where_the_range_came_from():
+    """latent_dim=None with five features builds five ranks: the message says so, not 'latent_dim=5'."""
+    with pytest.raises(ValueError, match=r"latent_dim=None gives min\(n_features, max\(16, rank\)\) = 5.*5 features"):
+        LWGANEstimator(rank=8).fit(np.random.default_rng(0).standard_normal((30, 5)))
+    with pytest.raises(ValueError, match=r"rank=4 is larger than latent_dim=3; choose rank <= latent_dim"):
+        check_rank(4, 3, 3, 5)
 
 
 def test_the_network_spec_compares_lists_and_tuples_alike():
-    assert network_spec(LWGANEstimator(encoder_layers=[8, 8])) == network_spec(LWGANEstimator(encoder_layers=(8, 8)))
-    assert network_spec(LWGANEstimator(activation="silu")) != network_spec(LWGANEstimator())
+    spec = LWGANEstimator(encoder_layers=[8, 8])._network_spec()
+    assert spec == LWGANEstimator(encoder_layers=(8, 8))._network_spec()
+    assert LWGANEstimator(activation="silu")._network_spec() != LWGANEstimator()._network_spec()

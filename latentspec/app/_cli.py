@@ -125,9 +125,9 @@ def _estimate(args: argparse.Namespace) -> int:
         latent_dim=args.latent_dim, random_state=args.random_state, verbose=0 if args.json else 1,
         n_threads=n_threads, **(QUICK_ESTIMATE if args.quick else {}),
     )
-    threads = estimator._thread_count(fitting=True) or torch.get_num_threads()
     start = time.perf_counter()
     estimator.fit(X)
+    threads = estimator.n_threads_
     seconds = time.perf_counter() - start
     scores = estimator.rank_scores_
     uncertainty = rank_uncertainty(estimator)

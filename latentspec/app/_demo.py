@@ -350,7 +350,7 @@ def run_demo(
         "denoising": denoising,
         "rotations": rotations,
         "seconds": {**steps.seconds, "total": round(time.perf_counter() - steps.start, 1)},
-        "torch_threads": dimension_model._thread_count() or torch.get_num_threads(),
+        "torch_threads": dimension_model.n_threads_,
         "device": str(dimension_model.device_),
         "versions": _versions(),
         "figures": figures,

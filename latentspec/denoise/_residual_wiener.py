@@ -12,13 +12,23 @@ share its variance exceeds a threshold set by the noise level,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_non_negative, check_numeric_array, check_positive, validate_numeric
+from .._validation import (
+    ParameterRulesMixin,
+    Rule,
+    anything,
+    check_numeric_array,
+    either,
+    non_negative,
+    optional,
+    positive,
+    validate_numeric,
+)
 from ._noise_level import estimate_noise_std
 from ._sure import denoise
 
@@ -56,7 +66,7 @@ def split_sure(residuals: np.ndarray, noise_variance: float, threshold: float) -
     return float(total / residuals.size)
 
 
-class ResidualWiener(TransformerMixin, BaseEstimator):
+class ResidualWiener(ParameterRulesMixin, TransformerMixin, BaseEstimator):
     """A denoiser followed by Wiener shrinkage of what it left out.
 
     ``transform(X)`` returns ``f(X) + m + (X - f(X) - m) W``: the output ``f(X)``
@@ -122,6 +132,11 @@ class ResidualWiener(TransformerMixin, BaseEstimator):
     """
 
     _transform_denoises = True  # latentspec.denoise and the SURE scorer call transform alone
+    _parameter_rules: ClassVar[dict[str, Rule]] = {
+        "estimator": anything,  # cloned in fit, which says if it is no estimator
+        "noise_std": optional(positive),
+        "threshold": either("auto", non_negative),
+    }
 
     def __init__(self, estimator: Any, noise_std: float | None = None, threshold: float | str = "auto"):
         self.estimator = estimator
@@ -153,10 +168,7 @@ class ResidualWiener(TransformerMixin, BaseEstimator):
         -------
         self : ResidualWiener
         """
-        if self.noise_std is not None:
-            check_positive("noise_std", self.noise_std)
-        if self.threshold != "auto":
-            check_non_negative("threshold", self.threshold)
+        self._check_parameters()
         X = validate_numeric(self, X, ensure_min_samples=2, ensure_min_features=2, dtype=np.float64)
         self.estimator_ = clone(self.estimator)
         self.estimator_.fit(X) if y is None else self.estimator_.fit(X, y)

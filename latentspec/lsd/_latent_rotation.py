@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_int
+from .._validation import Rule, anything, check_int
 from ._basis_user import _BasisUser
 from ._common import _label_indices
 
 __all__ = ["LatentRotator"]
 
 
-def _check_angle(angle: Any) -> None:
+def _angle_rule(name: str, angle: Any) -> None:
     """Raise unless ``angle`` is a finite real number (radians); booleans are refused."""
     if not isinstance(angle, numbers.Real) or isinstance(angle, bool) or not math.isfinite(angle):
-        raise ValueError(f"angle must be a finite number (radians), got {angle!r}")
+        raise ValueError(f"{name} must be a finite number (radians), got {angle!r}")
 
 
 class LatentRotator(OneToOneFeatureMixin, _BasisUser):
@@ -102,8 +102,14 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
         self.basis = basis
         self.random_state = random_state
 
-    def _check_params(self, n_features: int, y: np.ndarray) -> None:
-        _check_angle(self.angle)
+    _parameter_rules: ClassVar[dict[str, Rule]] = {
+        "source": anything,  # a label of y: checked against the classes in fit
+        "target": anything,
+        "angle": _angle_rule,
+        **_BasisUser._basis_rules,
+    }
+
+    def _check_for_data(self, n_features: int, y: np.ndarray) -> None:
         classes = np.unique(y)
         if len(classes) >= 2:  # else the basis raises its own error
             self._plane(classes)
@@ -155,7 +161,7 @@ class LatentRotator(OneToOneFeatureMixin, _BasisUser):
         R : ndarray of shape (n_features, n_features)
         """
         check_is_fitted(self, "basis_")
-        _check_angle(angle)
+        _angle_rule("angle", angle)
         rows = self.basis_.components_[list(self._plane_indices)]
         u, v = rows / np.linalg.norm(rows, axis=1, keepdims=True)
         c, s = math.cos(angle), math.sin(angle)

@@ -18,7 +18,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._validation import check_int, check_positive, check_seed
+from .._validation import (
+    ParameterRulesMixin,
+    Rule,
+    anything,
+    check_seed,
+    integer,
+    one_of,
+    optional,
+    positive,
+    seed,
+)
 from ..persistence import SaveLoadMixin
 from ._common import _CoefficientNamesMixin, _label_indices, _LatentCodeMixin
 from ._gram_schmidt import _gram_schmidt, _lift_class_means
@@ -64,6 +74,12 @@ _LABELLINGS = ("latent", "generator")
 _DEFAULT_N_NEIGHBORS = 15
 
 
+def _classifier_or_none(name: str, value: Any) -> None:
+    """None, or a scikit-learn classifier (``fit`` and ``predict``)."""
+    if value is not None and not (hasattr(value, "fit") and hasattr(value, "predict")):
+        raise ValueError(f"{name} must be a scikit-learn classifier (fit and predict) or None, got {value!r}")
+
+
 def _check_prefitted(obj: Any, name: str) -> None:
     """Raise a clear error when ``obj`` is an estimator that has not been fitted."""
     if hasattr(obj, "fit") and hasattr(obj, "get_params"):
@@ -78,6 +94,7 @@ def _check_prefitted(obj: Any, name: str) -> None:
 
 
 class QuasiEigenBasis(
+    ParameterRulesMixin,
     _CoefficientNamesMixin, _LatentCodeMixin, SaveLoadMixin, ClassifierMixin, TransformerMixin, BaseEstimator
 ):
     """Quasi-eigenvectors of a latent space: one direction per label, completed to a basis.
@@ -230,6 +247,19 @@ class QuasiEigenBasis(
     # The classifier that fit uses to label prior draws, never needed after fit.
     _model_file_excludes: ClassVar[frozenset[str]] = frozenset({"latent_classifier_"})
 
+    _parameter_rules: ClassVar[dict[str, Rule]] = {
+        "n_rounds": integer(),
+        "n_draws": integer(),
+        "labelling": one_of(_LABELLINGS),
+        "latent_classifier": _classifier_or_none,
+        "generator": anything,  # with labelling="generator": _check_generator_labelling
+        "classifier": anything,
+        "prior_scale": positive,
+        "norm": optional(positive),
+        "rule": one_of(_RULES),
+        "random_state": seed,
+    }
+
     def __init__(
         self,
         n_rounds: int = 10,
@@ -254,49 +284,32 @@ class QuasiEigenBasis(
         self.rule = rule
         self.random_state = random_state
 
-    def _check_rule(self) -> None:
-        if not isinstance(self.rule, str) or self.rule not in _RULES:
-            raise ValueError(f"rule must be one of {_RULES}, got {self.rule!r}")
-
-    def _check_params(self) -> None:
-        self._check_rule()
-        check_int("n_rounds", self.n_rounds, 1)
-        check_int("n_draws", self.n_draws, 1)
-        check_positive("prior_scale", self.prior_scale)
-        if self.norm is not None:
-            check_positive("norm", self.norm)
-        if self.latent_classifier is not None and not (
-            hasattr(self.latent_classifier, "fit") and hasattr(self.latent_classifier, "predict")
-        ):
+    def _check_generator_labelling(self) -> None:
+        """With ``labelling="generator"``: a generator and a prefitted classifier, usable as such."""
+        if self.labelling != "generator":
+            return
+        missing = [name for name in ("generator", "classifier") if getattr(self, name) is None]
+        if missing:
             raise ValueError(
-                f"latent_classifier must be a scikit-learn classifier (fit and predict) or None, "
-                f"got {self.latent_classifier!r}"
+                f"labelling='generator' needs {' and '.join(missing)}: a generator (an object with "
+                "inverse_transform(Z) -> X, or a callable Z -> X) and a classifier already fitted on X; "
+                "or use labelling='latent', which needs latent codes and labels only"
             )
-        if not isinstance(self.labelling, str) or self.labelling not in _LABELLINGS:
-            raise ValueError(f"labelling must be one of {_LABELLINGS}, got {self.labelling!r}")
-        if self.labelling == "generator":
-            missing = [name for name in ("generator", "classifier") if getattr(self, name) is None]
-            if missing:
+        if not (hasattr(self.generator, "inverse_transform") or callable(self.generator)):
+            raise ValueError(
+                "generator must have inverse_transform(Z) -> X, be a torch.nn.Module or a callable Z -> X, "
+                f"got {self.generator!r}"
+            )
+        if not hasattr(self.classifier, "predict"):
+            if isinstance(self.classifier, torch.nn.Module):
                 raise ValueError(
-                    f"labelling='generator' needs {' and '.join(missing)}: a generator (an object with "
-                    "inverse_transform(Z) -> X, a torch.nn.Module, or a callable Z -> X) and a classifier already "
-                    "fitted on X; or use labelling='latent', which needs latent codes and labels only"
+                    f"classifier is a torch.nn.Module ({type(self.classifier).__name__}), which has no predict "
+                    "method: the draws need labels, not scores. Pass an object whose predict(X) returns the "
+                    "labels of y, e.g. one that runs the module and maps the argmax of its scores to labels"
                 )
-            if not (hasattr(self.generator, "inverse_transform") or callable(self.generator)):
-                raise ValueError(
-                    "generator must have inverse_transform(Z) -> X, be a torch.nn.Module or a callable Z -> X, "
-                    f"got {self.generator!r}"
-                )
-            if not hasattr(self.classifier, "predict"):
-                if isinstance(self.classifier, torch.nn.Module):
-                    raise ValueError(
-                        f"classifier is a torch.nn.Module ({type(self.classifier).__name__}), which has no predict "
-                        "method: the draws need labels, not scores. Pass an object whose predict(X) returns the "
-                        "labels of y, e.g. one that runs the module and maps the argmax of its scores to labels"
-                    )
-                raise ValueError(f"classifier must have a predict method, got {self.classifier!r}")
-            _check_prefitted(self.generator, "generator")
-            _check_prefitted(self.classifier, "classifier")
+            raise ValueError(f"classifier must have a predict method, got {self.classifier!r}")
+        _check_prefitted(self.generator, "generator")
+        _check_prefitted(self.classifier, "classifier")
 
     def fit(self, Z, y=None):
         """Build the quasi-eigenvectors from latent codes and their labels.
@@ -321,7 +334,8 @@ class QuasiEigenBasis(
             parameters; the message names the problem.
         """
         Z, y = self._validate_fit_input(Z, y)
-        self._check_params()
+        self._check_parameters()
+        self._check_generator_labelling()
         classes, y_index = np.unique(y, return_inverse=True)
         n_classes, d = len(classes), Z.shape[1]
         if n_classes < 2:
@@ -458,7 +472,7 @@ class QuasiEigenBasis(
 
     def _label_scores(self, Z) -> np.ndarray:
         check_is_fitted(self)
-        self._check_rule()  # set_params after fit
+        self._check_parameters(("rule",))  # set_params after fit
         coefficients = self._coefficients(Z)[:, : len(self.classes_)]
         return np.abs(coefficients) if self.rule == "absolute" else coefficients
 

@@ -7,13 +7,13 @@ e.g. as a Pipeline step after :class:`latentspec.LWGANEstimator`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_int
+from .._validation import Rule, integer
 from ._basis_user import _BasisUser
 from ._common import _CoefficientNamesMixin
 from ._quasi_eigen import QuasiEigenBasis
@@ -81,8 +81,9 @@ class LatentSpectralDenoiser(_CoefficientNamesMixin, _BasisUser):
         self.basis = basis
         self.random_state = random_state
 
-    def _check_params(self, n_features: int, y: np.ndarray | None = None) -> None:
-        check_int("n_components", self.n_components, 1)
+    _parameter_rules: ClassVar[dict[str, Rule]] = {"n_components": integer(), **_BasisUser._basis_rules}
+
+    def _check_for_data(self, n_features: int, y: np.ndarray | None = None) -> None:
         if self.n_components > n_features:
             raise ValueError(
                 f"n_components={self.n_components} is larger than the latent dimension {n_features}; "
@@ -118,7 +119,9 @@ class LatentSpectralDenoiser(_CoefficientNamesMixin, _BasisUser):
             At most ``n_components`` non-zeros per row.
         """
         check_is_fitted(self)
-        self._check_params(self.n_features_in_)  # n_components may have changed since fit
+        # n_components may have changed since fit (set_params)
+        self._check_parameters(("n_components",))
+        self._check_for_data(self.n_features_in_)
         Z = self._validate(Z)
         C = _basis_coefficients(self.basis_, Z)
         k = int(self.n_components)

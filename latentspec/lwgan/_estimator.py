@@ -1,38 +1,76 @@
-"""LWGANEstimator: intrinsic dimension, encoder and generator as a scikit-learn estimator."""
+"""LWGANEstimator: intrinsic dimension, encoder and generator as a scikit-learn estimator.
+
+The whole estimator is this one class. Reading top-down: the parameters (their
+rules are declared once, in ``_parameter_rules``), ``fit`` and the steps of a fit
+(checks, scaling, building the networks, training, choosing the rank), the maps
+through the fitted networks (``transform``, ``inverse_transform``, ``sample``,
+``score``), and how the networks are kept through pickling and model files. The
+PyTorch work is done by :mod:`latentspec.lwgan.core`, which knows nothing of this
+class.
+"""
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_int, check_non_negative, check_seed, validate_numeric
+from .._validation import ParameterRulesMixin, check_int, check_numeric_array, check_seed, validate_numeric
 from ..exceptions import RankRangeWarning, TrainingDiverged, TrainingInterrupted
 from ..persistence import SaveLoadMixin
 from ._fit_progress import run_with_progress, warn_interrupted
-from ._latent_maps import LatentMapsMixin
-from ._network_state import NetworkStateMixin
-from ._params import PRECISIONS, check_labels, check_params, check_resumable, label_mode_of, network_spec
+from ._params import (
+    FIXED_RANK_LATENT_DIM,
+    NETWORK_PARAMS,
+    PARAMETER_RULES,
+    PRECISIONS,
+    check_image_shape,
+    check_rank,
+    check_resumable,
+    encode_labels,
+    image_shape_chw,
+)
+from ._rank_range import default_latent_dim
 from ._rank_selection import choose_rank, rank_interval
+from .core import _batching
 from .core._augment import RandomShift
-from .core._device import make_generator, resolve_device
-from .core._model import training_layouts
+from .core._batching import blockwise, check_finite_output
+from .core._device import device_after_unpickling, make_generator, resolve_device
+from .core._model import LWGANModule, RankLayout, training_layouts
 from .core._networks import initialise
 from .core._prior import LatentPrior
 from .core._scoring import score_ranks
-from .core._threads import estimator_threads, torch_threads, with_torch_threads
+from .core._serialization import state_from_bytes, state_to_bytes, tensors_to_bytes
+from .core._threads import default_n_threads, torch_threads
 from .core._training import Trainer, TrainingConfig
 
 __all__ = ["LWGANEstimator"]
 
+# The value of a network parameter that estimators fitted before it existed had.
+_NETWORK_PARAM_DEFAULTS = {"label_mode": "prior"}
+
+
+def _with_torch_threads(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an ``LWGANEstimator`` method under ``torch_threads(self._thread_count())``."""
+
+    @functools.wraps(method)
+    def run(self: LWGANEstimator, *args: Any, **kwargs: Any) -> Any:
+        with torch_threads(self._thread_count()):
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class LWGANEstimator(
-    NetworkStateMixin, LatentMapsMixin, SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ParameterRulesMixin, SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Latent Wasserstein GAN: estimates the intrinsic dimension of the data.
 
@@ -196,6 +234,8 @@ class LWGANEstimator(
         Number of features seen in ``fit``.
     device_ : torch.device
         Where the networks live.
+    n_threads_ : int
+        The torch CPU threads ``fit`` used (``n_threads``, or the library's choice).
 
     Examples
     --------
@@ -208,6 +248,10 @@ class LWGANEstimator(
     >>> est.sample(3, random_state=0).shape
     (3, 2)
     """
+
+    _parameter_rules: ClassVar[dict[str, Any]] = PARAMETER_RULES
+    # Optimiser state and random stream: a pickle keeps them, a model file does not.
+    _model_file_excludes: ClassVar[frozenset[str]] = frozenset({"_training_state"})
 
     def __init__(
         self,
@@ -309,8 +353,11 @@ class LWGANEstimator(
         """
         before = dict(self.__dict__)
         try:
-            with torch_threads(estimator_threads(self, fitting=True)):
-                return self._fit(X, y)
+            self._check_parameters()
+            device = resolve_device(self.device)
+            with torch_threads(self._fit_thread_count(device)):
+                self.n_threads_ = torch.get_num_threads()
+                return self._fit(X, y, device)
         except TrainingInterrupted:
             raise  # the estimator keeps the state the warning describes
         except BaseException:
@@ -320,10 +367,12 @@ class LWGANEstimator(
             self.__dict__.update(before)
             raise
 
-    def _fit(self, X, y) -> LWGANEstimator:
+    def _fit(self, X, y, device: torch.device) -> LWGANEstimator:
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
-        latent_dim = check_params(self, X, resume)
+        latent_dim = self._latent_dim_for(X, resume)
+        check_rank(self.rank, latent_dim, self.latent_dim, X.shape[1])
+        check_image_shape(self.image_shape, self.architecture, self.conv_layers, self.augment_shift, X.shape[1])
         if self.warm_start and not resume and hasattr(self, "module_"):
             warnings.warn(
                 "warm_start=True, but this estimator holds no training state to continue (a model file stores the "
@@ -339,12 +388,13 @@ class LWGANEstimator(
                 f"but X has {X.shape[0]}; pass more samples or fewer ranks (latent_dim or rank)"
             )
         previous_classes = getattr(self, "classes_", None)
-        labels = check_labels(self, y, X.shape[0])
-        self.device_ = resolve_device(self.device)
+        labels = self._set_classes(y, X.shape[0])
+        self.device_ = device
         seed = check_seed(self.random_state)
         rng = make_generator(seed + 1, self.device_)
         if resume:
-            check_resumable(self, latent_dim, previous_classes)
+            check_resumable({**_NETWORK_PARAM_DEFAULTS, **self._architecture}, self._network_spec(), latent_dim,
+                            self.latent_dim_, previous_classes, self.classes_)
             # Train a copy: if this fit fails, the estimator returns to the model it had.
             self.module_ = copy.deepcopy(self.module_).to(self.device_)
         else:
@@ -358,7 +408,7 @@ class LWGANEstimator(
             self.module_ = self._build_module()
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
             self.module_.to(self.device_)
-            self._architecture = network_spec(self)
+            self._architecture = self._network_spec()
         self._fit_dtype = X.dtype.name  # sample() returns it, as transform keeps the dtype it gets
         data = self._to_tensor(X)
         if labels is not None:
@@ -374,6 +424,42 @@ class LWGANEstimator(
             warn_interrupted(stopped, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted
         return self
+
+    def _latent_dim_for(self, X: np.ndarray, resume: bool) -> int:
+        """The largest rank to build: ``latent_dim``, or for ``None`` the range the data call for.
+
+        With ``rank="auto"`` that range comes from the nearest-neighbour (TwoNN)
+        first estimate (:func:`~latentspec.lwgan._rank_range.default_latent_dim`);
+        a warm start keeps the range of the fit it continues.
+        """
+        if self.latent_dim is None and resume:
+            return self.latent_dim_
+        if self.latent_dim is None and self.rank == "auto":
+            return default_latent_dim(X)
+        if self.latent_dim is None:
+            return min(X.shape[1], max(FIXED_RANK_LATENT_DIM, self.rank))
+        return int(self.latent_dim)
+
+    def _set_classes(self, y: Any, n_samples: int) -> np.ndarray | None:
+        """Set ``classes_`` (None without the label term) and ``class_weights_``; return the class indices."""
+        self.classes_ = None
+        if self.label_weight == 0:
+            return None
+        self.classes_, indices, self.class_weights_ = encode_labels(y, n_samples, self.rank)
+        return indices
+
+    def _network_spec(self) -> dict[str, Any]:
+        """The network-shaping parameters, tuples for sequences (comparable with ``==``)."""
+        return {
+            name: (tuple(v) if isinstance(v := getattr(self, name, _NETWORK_PARAM_DEFAULTS.get(name)),
+                                          (list, tuple)) else v)
+            for name in NETWORK_PARAMS
+        }
+
+    @property
+    def _label_mode(self) -> str:
+        """``label_mode``; ``"prior"`` for estimators pickled before the parameter existed."""
+        return getattr(self, "label_mode", _NETWORK_PARAM_DEFAULTS["label_mode"])
 
     def _choose_rank(self, data: torch.Tensor, rng: torch.Generator) -> None:
         """Score the ranks and set ``rank_``, ``intrinsic_dim_`` and ``rank_scores_``."""
@@ -398,8 +484,29 @@ class LWGANEstimator(
                 stacklevel=4,
             )
 
-    def _thread_count(self, fitting: bool = False) -> int | None:
-        return estimator_threads(self, fitting)
+    # -------------------------------------------------------------------- threads
+    def _fit_thread_count(self, device: torch.device) -> int | None:
+        """torch threads for ``fit``: ``n_threads``, or the library's policy for the parameters and a fresh reading.
+
+        None leaves torch's setting.
+        """
+        if self.n_threads is not None:
+            return int(self.n_threads)
+        convolutional = image_shape_chw(self.image_shape, self.architecture) is not None
+        return default_n_threads(convolutional, device, fresh=True)
+
+    def _thread_count(self) -> int | None:
+        """torch threads for the fitted networks (``transform`` and the other calls after ``fit``).
+
+        ``n_threads`` (checked: it may have been set since ``fit``), or the policy for
+        the networks as built, with a load reading up to a few seconds old.
+        """
+        if self.n_threads is not None:
+            return check_int("n_threads", self.n_threads)
+        device = getattr(self, "device_", None)
+        built = getattr(self, "_architecture", None) or {}
+        convolutional = image_shape_chw(built.get("image_shape"), built.get("architecture", "auto")) is not None
+        return default_n_threads(convolutional, device if isinstance(device, torch.device) else None, fresh=False)
 
     def __sklearn_is_fitted__(self) -> bool:
         # A fit interrupted while scoring keeps its networks but has no rank yet.
@@ -407,9 +514,10 @@ class LWGANEstimator(
 
     def _prior(self) -> LatentPrior:
         """The latent prior: ``N(0, I)``, or with the label term in ``"prior"`` mode the class mixture."""
-        mixture = self.classes_ is not None and label_mode_of(self) == "prior"
+        mixture = self.classes_ is not None and self._label_mode == "prior"
         return LatentPrior(self.latent_dim_, self.class_weights_ if mixture else None)
 
+    # ------------------------------------------------------------------- training
     def _train(
         self, data: torch.Tensor, rng: torch.Generator, labels: torch.Tensor | None, resume: bool
     ) -> tuple[str, int] | None:
@@ -452,7 +560,7 @@ class LWGANEstimator(
     def _score_ranks(
         self, data: torch.Tensor, ranks: np.ndarray, rng: torch.Generator
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """:func:`latentspec.lwgan.core._scoring.score_ranks` with this estimator's networks, prior and settings."""
+        """:func:`~latentspec.lwgan.core._scoring.score_ranks` with this estimator's networks, prior and settings."""
         return score_ranks(
             self.module_, data, ranks, prior=self._prior(), n_repeats=self.n_score_repeats,
             batch=min(self.batch_size * 2, data.shape[0]), lambda_mmd=self.lambda_mmd, rng=rng,
@@ -463,8 +571,7 @@ class LWGANEstimator(
         """Number of latent features ``transform`` returns (for ``get_feature_names_out``)."""
         return self.rank_
 
-    # ----------------------------------------------------------------- transform
-    @with_torch_threads
+    @_with_torch_threads
     def score(self, X, y=None) -> float:
         """Negative LWGAN score of the chosen rank on ``X`` (higher is better).
 
@@ -486,12 +593,182 @@ class LWGANEstimator(
         """
         check_is_fitted(self)
         # The parameters scoring reads, which may have changed since fit (set_params).
-        check_int("n_score_repeats", self.n_score_repeats)
-        check_int("batch_size", self.batch_size, minimum=2)
-        check_non_negative("lambda_mmd", self.lambda_mmd)
+        self._check_parameters(("n_score_repeats", "batch_size", "lambda_mmd"))
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False, ensure_min_samples=2)
         scores, _ = self._score_ranks(self._to_tensor(X), np.array([self.rank_]), make_generator(0, self.device_))
         return -float(scores.mean())
+
+    # ------------------------------------------------ maps through the networks
+    # Rows go through the networks in chunks and fixed-size blocks (core._batching),
+    # so memory stays bounded and a row's result does not depend on the rows it comes
+    # with; data are centred and scaled as in training, and results come back in the
+    # caller's dtype.
+    def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
+        """``X`` centred and scaled as in training, as float32 on the device (ValueError if that overflows)."""
+        scaled = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
+        if np.abs(scaled).max(initial=0.0) > _batching.FLOAT32_LIMIT:
+            raise ValueError(
+                "X has values too far outside the range of the training data to represent in float32 "
+                f"after centring and scaling (largest |value| {np.abs(scaled).max():.3g} training spreads)"
+            )
+        return torch.as_tensor(scaled, dtype=torch.float32, device=self.device_)
+
+    def _rank_layout(self) -> RankLayout:
+        """The codes of rank ``rank_``, shared by every row (so it fits any number of rows)."""
+        return RankLayout.blocks([self.rank_], 1, self.latent_dim_, self.device_)
+
+    @_with_torch_threads
+    def transform(self, X):
+        """Encode ``X`` into latent codes at the chosen rank.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, ``rank_``)
+        """
+        check_is_fitted(self)
+        X = validate_numeric(self, X, dtype=[np.float64, np.float32], reset=False)
+        Z = np.empty((X.shape[0], self.rank_), dtype=X.dtype)
+        layout = self._rank_layout()
+        with torch.no_grad():
+            for rows in _batching.chunks(X.shape[0]):
+                codes = blockwise(lambda t: self.module_.encode(t, layout), self._to_tensor(X[rows]))[:, : self.rank_]
+                check_finite_output(codes, "X", "latent codes")
+                Z[rows] = codes.cpu().numpy()
+        return Z
+
+    @_with_torch_threads
+    def inverse_transform(self, Z):
+        """Decode latent codes back to data space with the generator.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, ``rank_``)
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        Z = check_numeric_array(Z, "Z", dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.rank_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns but this model's latent codes have rank_={self.rank_}"
+            )
+        return self._decode(Z).astype(Z.dtype, copy=False)
+
+    def _decode(self, Z: np.ndarray) -> np.ndarray:
+        X = np.empty((len(Z), self.n_features_in_))
+        with torch.no_grad():
+            for rows in _batching.chunks(len(Z)):
+                z = torch.zeros(rows.stop - rows.start, self.latent_dim_, device=self.device_)
+                # A copy: torch warns about read-only arrays (pandas 3 hands those out) that it would share.
+                z[:, : Z.shape[1]] = torch.as_tensor(np.array(Z[rows]), dtype=torch.float32, device=self.device_)
+                if z.abs().max() > _batching.FLOAT32_LIMIT:
+                    raise ValueError(
+                        f"Z has values too large for the float32 generator (largest |z| {z.abs().max():.3g})"
+                    )
+                decoded = blockwise(self.module_.generate, z)
+                check_finite_output(decoded, "Z", "reconstructions")
+                X[rows] = decoded.cpu().numpy()
+        X *= self.scale_
+        X += self.center_
+        return X
+
+    @_with_torch_threads
+    def sample(self, n_samples: int = 1, random_state: Any = None, rank: int | None = None) -> np.ndarray:
+        """Draw new samples: ``G(z)`` with ``z`` drawn from the prior at the chosen rank.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seed for the latent draws.
+        rank : int or None, default=None
+            Rank of the latent draws, between 1 and ``latent_dim_``: ``z`` is a
+            prior draw with the coordinates from ``rank`` on set to zero, the
+            LWGAN's rank-``rank`` draw. ``None`` uses ``rank_``. Other ranks show
+            what the generator makes of each latent dimension (with ``rank="auto"``
+            every rank was trained; with a fixed rank only ``rank_`` was).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+
+        Examples
+        --------
+        >>> from latentspec import LWGANEstimator
+        >>> from latentspec.datasets import make_s_curve_3d
+        >>> X = make_s_curve_3d(n_samples=200, random_state=0)
+        >>> est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=2, random_state=0).fit(X)
+        >>> est.sample(4, random_state=0, rank=1).shape
+        (4, 3)
+        """
+        check_is_fitted(self)
+        n_samples = check_int("n_samples", n_samples)
+        if rank is None:
+            rank = self.rank_
+        else:
+            rank = check_int("rank", rank)
+            if rank > self.latent_dim_:
+                raise ValueError(f"rank={rank} is larger than latent_dim_={self.latent_dim_}")
+        z = self._prior().sample_numpy(n_samples, rank, np.random.default_rng(check_seed(random_state)))
+        return self._decode(z).astype(getattr(self, "_fit_dtype", "float64"), copy=False)
+
+    # ------------------------------------------- the networks: build and keep
+    # A pickle stores the weights (and the training state a warm start continues
+    # from) as CPU tensors in bytes, so it unpickles on a machine without the fitting
+    # device; a model file (latentspec.persistence) stores the weights as arrays.
+    # Either way the networks are rebuilt from the parameters and the weights loaded
+    # into them, on the fitting device when this machine has it.
+    def _build_module(self) -> LWGANModule:
+        # nn.Linear draws its default initialisation from the global generator; fork it so
+        # that fitting and unpickling leave the global torch random state untouched (the
+        # weights are then set from the estimator's private generator, or loaded).
+        with torch.random.fork_rng(devices=[]):
+            classes = getattr(self, "classes_", None)
+            return LWGANModule(
+                self.n_features_in_,
+                self.latent_dim_,
+                tuple(self.encoder_layers),
+                tuple(self.generator_layers),
+                tuple(self.critic_layers),
+                self.activation,
+                image_shape=image_shape_chw(self.image_shape, self.architecture),
+                conv_layers=tuple(self.conv_layers),
+                n_label_classes=0 if classes is None or self._label_mode != "classifier" else len(classes),
+            )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if "module_" in state:
+            state["module_"] = state_to_bytes(self.module_)
+            state["device_"] = str(self.device_)
+        if "_training_state" in state:
+            state["_training_state"] = tensors_to_bytes(self._training_state)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if isinstance(state.get("module_"), bytes):
+            self._install_module(state_from_bytes(state["module_"], torch.device("cpu")), None)
+        if isinstance(state.get("_training_state"), bytes):
+            self._training_state = state_from_bytes(state["_training_state"], torch.device("cpu"))
+
+    def _after_load(self, device: str | torch.device | None) -> None:
+        """Called by :func:`latentspec.load`: build the networks from the stored weights."""
+        if isinstance(getattr(self, "module_", None), dict):
+            self._install_module(self.module_, device)
+
+    def _install_module(self, weights: dict[str, torch.Tensor], device: str | torch.device | None) -> None:
+        """Rebuild ``module_`` from a state dict, on ``device`` or (None) where it was fitted if possible."""
+        self.device_ = device_after_unpickling(str(self.device_)) if device is None else resolve_device(device)
+        module = self._build_module()
+        module.load_state_dict(weights)
+        self.module_ = module.to(self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,21 +1,12 @@
-"""Devices, seeding and moving PyTorch state between machines."""
+"""Devices and private random generators: where the networks run, and their random streams."""
 
 from __future__ import annotations
 
-import io
 import warnings
-from typing import Any
 
 import torch
 
-__all__ = [
-    "device_after_unpickling",
-    "make_generator",
-    "resolve_device",
-    "state_from_bytes",
-    "state_to_bytes",
-    "tensors_to_bytes",
-]
+__all__ = ["device_after_unpickling", "make_generator", "resolve_device"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -68,41 +59,6 @@ def make_generator(seed: int, device: torch.device) -> torch.Generator:
     generator = torch.Generator(device=device)
     generator.manual_seed(seed)
     return generator
-
-
-def state_to_bytes(module: torch.nn.Module) -> bytes:
-    """Serialise a module's state dict with every tensor moved to the CPU."""
-    return tensors_to_bytes(dict(module.state_dict()))
-
-
-def tensors_to_bytes(obj: Any) -> bytes:
-    """Serialise nested dicts and lists of tensors and plain values, every tensor on the CPU.
-
-    What :func:`state_from_bytes` reads back; used for training checkpoints
-    (optimiser states, random generator states).
-    """
-    buffer = io.BytesIO()
-    torch.save(_to_cpu(obj), buffer)
-    return buffer.getvalue()
-
-
-def _to_cpu(obj: Any) -> Any:
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu()
-    if isinstance(obj, dict):
-        return {key: _to_cpu(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_cpu(value) for value in obj)
-    return obj
-
-
-def state_from_bytes(data: bytes, device: torch.device) -> dict[str, torch.Tensor]:
-    """Load a state dict saved by :func:`state_to_bytes` (or on any device) onto ``device``.
-
-    Loading uses ``weights_only=True``, so it runs no code from the payload, and
-    ``map_location``, so tensors saved from a GPU load on a CPU-only machine.
-    """
-    return torch.load(io.BytesIO(data), map_location=device, weights_only=True)
 
 
 def device_after_unpickling(fitted_on: str) -> torch.device:

@@ -23,22 +23,14 @@ thread and a fit with two can differ in the last digits of the rank scores; pass
 
 from __future__ import annotations
 
-import functools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import torch
 
-from ..._validation import check_int
-from ._device import resolve_device
-
-__all__ = [
-    "LOAD_PROBE_SECONDS", "MLP_CPU_THREADS", "default_n_threads", "estimator_threads", "idle_cpus", "torch_threads",
-    "with_torch_threads",
-]
+__all__ = ["LOAD_PROBE_SECONDS", "MLP_CPU_THREADS", "default_n_threads", "idle_cpus", "torch_threads"]
 
 # Threads for MLP networks on a CPU when n_threads=None and the load cannot be read.
 MLP_CPU_THREADS: int = 1
@@ -165,28 +157,6 @@ def default_n_threads(convolutional: bool, device: torch.device | None, fresh: b
     return max(1, min(torch.get_num_threads(), int(idle + 0.5)))
 
 
-def estimator_threads(est: Any, fitting: bool = False) -> int | None:
-    """torch threads for a call of ``LWGANEstimator`` ``est``: its ``n_threads``, or the policy for None.
-
-    ``fitting``: for ``fit``, read from the parameters (and a fresh load reading);
-    otherwise for the fitted networks, whatever the parameters say now. None leaves
-    torch's setting.
-    """
-    if est.n_threads is not None:
-        return check_int("n_threads", est.n_threads)
-    if fitting:
-        try:
-            device = resolve_device(est.device)
-        except ValueError:
-            return None  # fit reports the bad device
-        convolutional = est.image_shape is not None and est.architecture != "mlp"
-    else:
-        device = getattr(est, "device_", None)
-        built = getattr(est, "_architecture", None) or {}
-        convolutional = built.get("image_shape") is not None and built.get("architecture") != "mlp"
-    return default_n_threads(convolutional, device if isinstance(device, torch.device) else None, fresh=fitting)
-
-
 @contextmanager
 def torch_threads(n_threads: int | None) -> Iterator[None]:
     """Run the block with ``torch.set_num_threads(n_threads)``, then restore the previous count.
@@ -213,14 +183,3 @@ def torch_threads(n_threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def with_torch_threads(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate an estimator method to run under ``torch_threads(self._thread_count())``."""
-
-    @functools.wraps(method)
-    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with torch_threads(self._thread_count()):
-            return method(self, *args, **kwargs)
-
-    return run
