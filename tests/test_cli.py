@@ -61,7 +61,7 @@ def test_estimate_dim_table_on_builtin(capsys, tiny_cli):
     [
         ("missing.npy", None, "neither a file nor a data set name"),
         ("x.txt", b"not an array", "unsupported file type"),
-        ("bad.npy", b"\x93NUMPY garbage", "cannot read"),
+        ("bad.npy", b"\x93NUMPY garbage", "is not a valid numeric .npy array"),
         ("nan.npy", np.array([[1.0, np.nan], [2.0, 3.0]] * 5), "NaN"),
         ("one_d.npy", np.arange(10.0), "expected a 2-D array"),
         ("three_d.npy", np.zeros((4, 3, 2)), "expected a 2-D array"),
@@ -69,7 +69,7 @@ def test_estimate_dim_table_on_builtin(capsys, tiny_cli):
         ("complex.npy", np.ones((10, 2)) * (1 + 1j), "Complex data not supported"),
         ("empty.csv", b"", "holds no data"),
         ("empty.npy", np.zeros((0, 3)), "holds no data"),
-        ("words.csv", b"a,b\nc,d\n", "cannot read"),
+        ("words.csv", b"a,b\nc,d\n", "line 2, column 1: 'c' is not a number"),
         ("two.npz", None, "expected exactly one"),
         ("few.npy", np.ones((3, 2)), "needs at least"),
     ],
@@ -145,8 +145,10 @@ def test_help_of_every_command(capsys, command):
     out = capsys.readouterr().out
     assert out.startswith("usage: latentspec")
     expected = {"": ["demo", "estimate-dim"], "demo": ["--out", "--quick", "--random-state"],
-                "estimate-dim": ["--plot", "--no-plot", "--json"]}[" ".join(command)]
-    assert all(option in out for option in expected)
+                "estimate-dim": ["--plot", "--no-plot", "--json", "--header", "--drop-first-column",
+                                 "counted from 1"]}[" ".join(command)]
+    words = " ".join(out.split())  # argparse wraps the help text at the terminal's width
+    assert all(option in words for option in expected)
 
 
 def test_python_dash_m_runs_the_command_line():
@@ -236,3 +238,4 @@ def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
     assert time.perf_counter() - start < 60
     result = json.loads(capsys.readouterr().out)
     assert result["quick"] is True and result["rank_scores"]["rank"] == [1, 2, 3]
+
