@@ -69,7 +69,8 @@ def load_array(
     source : str
         A name in :data:`~latentspec.datasets.INTRINSIC_DIMENSIONS` or a file path.
     n_samples : int or None, default=None
-        Points to draw for a built-in data set (None: 2,000); a file is used whole.
+        Points to draw for a built-in data set (None: 2,000); a file is used whole, and
+        giving ``n_samples`` with a file is an error.
     random_state : int, default=0
         Seed of a built-in data set.
     header : {"auto", "yes", "no"} or None, default=None
@@ -94,6 +95,9 @@ def load_array(
         raise ValueError(f"{source!r} is neither a file nor a data set name ({', '.join(INTRINSIC_DIMENSIONS)})")
     if path.is_dir():
         raise ValueError(f"{source} is a folder; give a .npy, .npz or .csv file")
+    if n_samples is not None:
+        raise ValueError(f"--n-samples applies to the built-in data sets only; the file {source} is used whole "
+                         "(take a subset of its rows yourself to use fewer)")
     if header is not None and path.suffix.lower() != ".csv":
         raise ValueError(f"--header applies to .csv files only, not {source}")
     X = read_data_file(path, header=header or "auto", drop_first_column=drop_first_column, note=_note)
@@ -225,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("source", help="data set name (e.g. s_curve) or a .npy/.npz/.csv file with one row per sample "
                                     "(a CSV may start with a header row of column names, see --header)")
     est.add_argument("--n-samples", type=int, default=None,
-                     help="samples to draw for a built-in data set (default 2000)")
+                     help="samples to draw for a built-in data set (default 2000); an error with a file, "
+                          "which is used whole")
     est.add_argument("--header", choices=HEADER_CHOICES, default=None,
                      help="CSV only: whether the first line holds column names. auto (default): yes when a field "
                           "is not a number, or when the fields are 0,1,...,k-1 (the names pandas writes; a note "

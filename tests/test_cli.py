@@ -239,3 +239,13 @@ def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out)
     assert result["quick"] is True and result["rank_scores"]["rank"] == [1, 2, 3]
 
+
+# ----------------------------------------------------------------------------------------- --n-samples
+def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
+    """--n-samples applies to the built-in data sets; with a file it is refused, not silently ignored."""
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones((50, 2)))
+    assert cli.main(["estimate-dim", str(path), "--n-samples", "10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--n-samples applies to the built-in data sets only" in err and str(path) in err
+    assert len(err.splitlines()) == 1
