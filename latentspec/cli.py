@@ -10,7 +10,8 @@
 ``--drop-first-column``). Prints the estimated intrinsic dimension with its
 uncertainty and the score of every rank (``--json``: the same as JSON), and saves
 the rank-score plot. ``--quick`` fits small networks for a few hundred steps, to try
-it in seconds; ``--threads`` sets the torch CPU threads, as for ``demo``.
+it in seconds; ``--threads`` sets the torch CPU threads, as for ``demo``. The
+progress bars go to stderr only when it is a terminal.
 
 Bad input gives exit code 2 and a one-line reason on stderr; a file's errors name
 the file, and the line (CSV: as a text editor numbers it, the header line included)
@@ -109,6 +110,12 @@ def _note(text: str) -> None:
     print(f"latentspec: note: {text}", file=sys.stderr)
 
 
+def _stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal: progress bars only there, redirected they are thousands of redrawn lines."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    return callable(isatty) and bool(isatty())
+
+
 def _thread_option(threads: int | None) -> int | None:
     """``--threads``: None (the library's policy), 0 (torch's own choice) or a count, as ``n_threads``."""
     if threads is None:
@@ -136,8 +143,9 @@ def _estimate(args: argparse.Namespace) -> int:
     n_threads = _thread_option(args.threads)
     X, known = load_array(args.source, args.n_samples, args.random_state, header=args.header,
                           drop_first_column=args.drop_first_column)
+    progress = not args.json and _stderr_is_terminal()
     estimator = LWGANEstimator(
-        latent_dim=args.latent_dim, random_state=args.random_state, verbose=0 if args.json else 1,
+        latent_dim=args.latent_dim, random_state=args.random_state, verbose=int(progress),
         n_threads=n_threads, **(QUICK_ESTIMATE if args.quick else {}),
     )
     threads = estimator._thread_count(fitting=True) or torch.get_num_threads()
@@ -187,7 +195,7 @@ def _estimate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     n_threads = _thread_option(args.threads)
     run_demo(args.out, random_state=args.random_state, quick=args.quick, verbose=0 if args.quiet else 1,
-             n_threads=n_threads)
+             n_threads=n_threads, progress=_stderr_is_terminal())
     print(Path(args.out, "index.html").resolve())
     return 0
 
@@ -213,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "mostly add contention; 0 leaves torch's choice)")
     demo.add_argument("--quick", action="store_true",
                       help="tiny networks and few steps: a smoke test in seconds, numbers say little")
-    demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    demo.add_argument("--quiet", action="store_true",
+                      help="no progress on stderr (without it: the steps, and progress bars when stderr is a "
+                           "terminal)")
     demo.set_defaults(run=_demo)
 
     est = commands.add_parser(
@@ -221,9 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="estimate the intrinsic dimension of a data set with LWGAN",
         description=(
             "Fit LWGANEstimator with its defaults, print the estimated intrinsic dimension, its uncertainty and "
-            "the score of every rank, and save the rank-score plot. Errors in a file name the file, the line "
-            "(CSV: as a text editor numbers it, the header line included) or the row (.npy/.npz) and the column, "
-            "all counted from 1."
+            "the score of every rank, and save the rank-score plot. Progress bars go to stderr when it is a "
+            "terminal. Errors in a file name the file, the line (CSV: as a text editor numbers it, the header "
+            "line included) or the row (.npy/.npz) and the column, all counted from 1."
         ),
     )
     est.add_argument("source", help="data set name (e.g. s_curve) or a .npy/.npz/.csv file with one row per sample "

@@ -240,7 +240,48 @@ def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
     assert result["quick"] is True and result["rank_scores"]["rank"] == [1, 2, 3]
 
 
-# ----------------------------------------------------------------------------------------- --n-samples
+# ----------------------------------------------------------------------------------------- progress, --n-samples
+class _Terminal:
+    """A stand-in stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, text):
+        self.text.append(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(capsys, tiny_cli, monkeypatch):
+    """Redirected stderr (not a terminal) gets no progress bar; the results are still printed. A terminal gets it."""
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "60", "--no-plot"]) == 0
+    captured = capsys.readouterr()
+    assert "intrinsic dimension:" in captured.out
+    assert "LWGAN" not in captured.err and "step" not in captured.err
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "60", "--no-plot"]) == 0
+    assert "intrinsic dimension:" in capsys.readouterr().out
+    assert "LWGAN" in "".join(terminal.text)
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_demo_progress_bars_only_on_a_terminal(monkeypatch, tmp_path, terminal):
+    """demo: the step lines always (unless --quiet), the estimators' progress bars only on a terminal."""
+    seen = {}
+    monkeypatch.setattr(cli, "run_demo", lambda out, **kwargs: seen.update(kwargs) or {})
+    if terminal:
+        monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert seen["verbose"] == 1 and seen["progress"] is terminal
+
+
 def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
     """--n-samples applies to the built-in data sets; with a file it is refused, not silently ignored."""
     path = tmp_path / "x.npy"
@@ -249,3 +290,21 @@ def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
     err = capsys.readouterr().err.strip()
     assert "--n-samples applies to the built-in data sets only" in err and str(path) in err
     assert len(err.splitlines()) == 1
+
+
+def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
+    """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
+    pytest.importorskip("matplotlib")
+    from latentspec import demo
+
+    seen = {}
+
+    def stop(X, params):
+        seen.update(params)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "_estimate_dimension", stop)
+    for progress, verbose in ((True, 1), (False, 0)):
+        with pytest.raises(KeyboardInterrupt):
+            demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress)
+        assert seen["verbose"] == verbose
