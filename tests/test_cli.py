@@ -61,7 +61,7 @@ def test_estimate_dim_table_on_builtin(capsys, tiny_cli):
     [
         ("missing.npy", None, "neither a file nor a data set name"),
         ("x.txt", b"not an array", "unsupported file type"),
-        ("bad.npy", b"\x93NUMPY garbage", "cannot read"),
+        ("bad.npy", b"\x93NUMPY garbage", "is not a valid numeric .npy array"),
         ("nan.npy", np.array([[1.0, np.nan], [2.0, 3.0]] * 5), "NaN"),
         ("one_d.npy", np.arange(10.0), "expected a 2-D array"),
         ("three_d.npy", np.zeros((4, 3, 2)), "expected a 2-D array"),
@@ -69,7 +69,7 @@ def test_estimate_dim_table_on_builtin(capsys, tiny_cli):
         ("complex.npy", np.ones((10, 2)) * (1 + 1j), "Complex data not supported"),
         ("empty.csv", b"", "holds no data"),
         ("empty.npy", np.zeros((0, 3)), "holds no data"),
-        ("words.csv", b"a,b\nc,d\n", "cannot read"),
+        ("words.csv", b"a,b\nc,d\n", "line 2, column 1: 'c' is not a number"),
         ("two.npz", None, "expected exactly one"),
         ("few.npy", np.ones((3, 2)), "needs at least"),
     ],
@@ -145,8 +145,10 @@ def test_help_of_every_command(capsys, command):
     out = capsys.readouterr().out
     assert out.startswith("usage: latentspec")
     expected = {"": ["demo", "estimate-dim"], "demo": ["--out", "--quick", "--random-state"],
-                "estimate-dim": ["--plot", "--no-plot", "--json"]}[" ".join(command)]
-    assert all(option in out for option in expected)
+                "estimate-dim": ["--plot", "--no-plot", "--json", "--header", "--drop-first-column",
+                                 "counted from 1"]}[" ".join(command)]
+    words = " ".join(out.split())  # argparse wraps the help text at the terminal's width
+    assert all(option in words for option in expected)
 
 
 def test_python_dash_m_runs_the_command_line():
@@ -236,3 +238,73 @@ def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
     assert time.perf_counter() - start < 60
     result = json.loads(capsys.readouterr().out)
     assert result["quick"] is True and result["rank_scores"]["rank"] == [1, 2, 3]
+
+
+# ----------------------------------------------------------------------------------------- progress, --n-samples
+class _Terminal:
+    """A stand-in stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, text):
+        self.text.append(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(capsys, tiny_cli, monkeypatch):
+    """Redirected stderr (not a terminal) gets no progress bar; the results are still printed. A terminal gets it."""
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "60", "--no-plot"]) == 0
+    captured = capsys.readouterr()
+    assert "intrinsic dimension:" in captured.out
+    assert "LWGAN" not in captured.err and "step" not in captured.err
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "60", "--no-plot"]) == 0
+    assert "intrinsic dimension:" in capsys.readouterr().out
+    assert "LWGAN" in "".join(terminal.text)
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_demo_progress_bars_only_on_a_terminal(monkeypatch, tmp_path, terminal):
+    """demo: the step lines always (unless --quiet), the estimators' progress bars only on a terminal."""
+    seen = {}
+    monkeypatch.setattr(cli, "run_demo", lambda out, **kwargs: seen.update(kwargs) or {})
+    if terminal:
+        monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert seen["verbose"] == 1 and seen["progress"] is terminal
+
+
+def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
+    """--n-samples applies to the built-in data sets; with a file it is refused, not silently ignored."""
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones((50, 2)))
+    assert cli.main(["estimate-dim", str(path), "--n-samples", "10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--n-samples applies to the built-in data sets only" in err and str(path) in err
+    assert len(err.splitlines()) == 1
+
+
+def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
+    """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
+    pytest.importorskip("matplotlib")
+    from latentspec import demo
+
+    seen = {}
+
+    def stop(X, params):
+        seen.update(params)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "_estimate_dimension", stop)
+    for progress, verbose in ((True, 1), (False, 0)):
+        with pytest.raises(KeyboardInterrupt):
+            demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress)
+        assert seen["verbose"] == verbose

@@ -1,4 +1,4 @@
-"""The figures of latentspec.plotting."""
+"""The figures: latentspec.app._plotting."""
 
 import numpy as np
 import pytest

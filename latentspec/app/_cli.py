@@ -5,14 +5,17 @@
 
 ``estimate-dim SOURCE``: ``SOURCE`` is a built-in data set name (``swiss_roll``,
 ``s_curve``, ``hyperplane``, ``sphere``, ``torus``, ``linear_subspace``) or a
-``.npy``, ``.npz`` or ``.csv`` file of shape ``(n_samples, n_features)`` (a CSV's
-first row is skipped when it is not numbers: a header of column names). Prints the
-estimated intrinsic dimension with its uncertainty and the score of every rank
-(``--json``: the same as JSON), and saves the rank-score plot. ``--quick`` fits
-small networks for a few hundred steps, to try it in seconds; ``--threads`` sets
-the torch CPU threads, as for ``demo``.
+``.npy``, ``.npz`` or ``.csv`` file of shape ``(n_samples, n_features)``, read by
+:mod:`latentspec.app._data_files` (a CSV's header row, ``--header``, and an index column,
+``--drop-first-column``). Prints the estimated intrinsic dimension with its
+uncertainty and the score of every rank (``--json``: the same as JSON), and saves
+the rank-score plot. ``--quick`` fits small networks for a few hundred steps, to try
+it in seconds; ``--threads`` sets the torch CPU threads, as for ``demo``. The
+progress bars go to stderr only when it is a terminal.
 
-Bad input gives exit code 2 and a one-line reason on stderr.
+Bad input gives exit code 2 and a one-line reason on stderr; a file's errors name
+the file, and the line (CSV: as a text editor numbers it, the header line included)
+or row (``.npy``/``.npz``) and the column, all counted from 1.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import argparse
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ import torch
 from .._version import __version__
 from ..datasets import INTRINSIC_DIMENSIONS, make_dataset
 from ..lwgan import LWGANEstimator
+from ._data_files import HEADER_CHOICES, read_data_file
 from ._demo import run_demo
 from ._plotting import plot_rank_scores, save_figure
 from ._rank_report import format_ranks, rank_uncertainty
@@ -49,50 +52,68 @@ QUICK_ESTIMATE = {
 }
 
 
-def load_array(source: str, n_samples: int, random_state: int) -> tuple[np.ndarray, int | None]:
-    """Load ``source``: a built-in data set name or a .npy/.npz/.csv file of 2-D data."""
+DEFAULT_N_SAMPLES = 2000
+
+
+def load_array(
+    source: str,
+    n_samples: int | None = None,
+    random_state: int = 0,
+    *,
+    header: str | None = None,
+    drop_first_column: bool = False,
+) -> tuple[np.ndarray, int | None]:
+    """Load ``source``: a built-in data set name or a .npy/.npz/.csv file of 2-D data.
+
+    Parameters
+    ----------
+    source : str
+        A name in :data:`~latentspec.datasets.INTRINSIC_DIMENSIONS` or a file path.
+    n_samples : int or None, default=None
+        Points to draw for a built-in data set (None: 2,000); a file is used whole, and
+        giving ``n_samples`` with a file is an error.
+    random_state : int, default=0
+        Seed of a built-in data set.
+    header : {"auto", "yes", "no"} or None, default=None
+        Whether a CSV's first line holds column names (None: ``"auto"``); CSV only.
+    drop_first_column : bool, default=False
+        Leave out a file's first column (an index column); files only.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    known_dim : int or None
+        The true dimension of a built-in data set; None for a file.
+    """
     if source in INTRINSIC_DIMENSIONS:
-        return make_dataset(source, n_samples=n_samples, random_state=random_state)
+        for option, given in (("--header", header is not None), ("--drop-first-column", drop_first_column)):
+            if given:
+                raise ValueError(f"{option} applies to files only; {source!r} is a built-in data set")
+        n = DEFAULT_N_SAMPLES if n_samples is None else n_samples
+        return make_dataset(source, n_samples=n, random_state=random_state)
     path = Path(source)
     if not path.exists():
         raise ValueError(f"{source!r} is neither a file nor a data set name ({', '.join(INTRINSIC_DIMENSIONS)})")
-    suffix = path.suffix.lower()
-    if suffix not in (".npy", ".npz", ".csv"):
-        raise ValueError(f"{source}: unsupported file type {suffix!r}; use .npy, .npz or .csv")
-    try:
-        if suffix == ".npy":
-            X = np.load(path, allow_pickle=False)
-        elif suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                if len(archive.files) != 1:
-                    raise OSError(f"it holds {len(archive.files)} arrays; expected exactly one")
-                X = archive[archive.files[0]]
-        else:
-            header = 1 if _has_header(path) else 0
-            with warnings.catch_warnings():  # an empty file warns; it is reported below, in one line
-                warnings.simplefilter("ignore", UserWarning)
-                X = np.loadtxt(path, delimiter=",", ndmin=2, skiprows=header)
-    except (OSError, EOFError, ValueError) as exc:
-        raise ValueError(f"cannot read {source}: {exc}") from None
-    X = np.asarray(X)
-    if X.size == 0:
-        raise ValueError(f"{source}: the file holds no data (shape {X.shape})")
-    if X.ndim != 2:
-        raise ValueError(f"{source}: expected a 2-D array (n_samples, n_features), got shape {X.shape}")
+    if path.is_dir():
+        raise ValueError(f"{source} is a folder; give a .npy, .npz or .csv file")
+    if n_samples is not None:
+        raise ValueError(f"--n-samples applies to the built-in data sets only; the file {source} is used whole "
+                         "(take a subset of its rows yourself to use fewer)")
+    if header is not None and path.suffix.lower() != ".csv":
+        raise ValueError(f"--header applies to .csv files only, not {source}")
+    X = read_data_file(path, header=header or "auto", drop_first_column=drop_first_column, note=_note)
     return X, None
 
 
-def _has_header(path: Path) -> bool:
-    """Whether the first line of a CSV file is not numbers (column names such as ``x,y,z``)."""
-    with open(path, encoding="utf-8") as file:
-        first = file.readline().strip()
-    if not first:
-        return False
-    try:
-        [float(field) for field in first.split(",")]
-    except ValueError:
-        return True
-    return False
+def _note(text: str) -> None:
+    """One note on stderr, where it neither mixes with the results nor with --json."""
+    print(f"latentspec: note: {text}", file=sys.stderr)
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal: progress bars only there, redirected they are thousands of redrawn lines."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    return callable(isatty) and bool(isatty())
 
 
 def _thread_option(threads: int | None) -> int | None:
@@ -120,9 +141,11 @@ def _estimate(args: argparse.Namespace) -> int:
     if plot is not None and not plot.parent.is_dir():
         raise ValueError(f"--plot {args.plot}: folder {str(plot.parent)!r} does not exist")
     n_threads = _thread_option(args.threads)
-    X, known = load_array(args.source, args.n_samples, args.random_state)
+    X, known = load_array(args.source, args.n_samples, args.random_state, header=args.header,
+                          drop_first_column=args.drop_first_column)
+    progress = not args.json and _stderr_is_terminal()
     estimator = LWGANEstimator(
-        latent_dim=args.latent_dim, random_state=args.random_state, verbose=0 if args.json else 1,
+        latent_dim=args.latent_dim, random_state=args.random_state, verbose=int(progress),
         n_threads=n_threads, **(QUICK_ESTIMATE if args.quick else {}),
     )
     start = time.perf_counter()
@@ -172,7 +195,7 @@ def _estimate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     n_threads = _thread_option(args.threads)
     run_demo(args.out, random_state=args.random_state, quick=args.quick, verbose=0 if args.quiet else 1,
-             n_threads=n_threads)
+             n_threads=n_threads, progress=_stderr_is_terminal())
     print(Path(args.out, "index.html").resolve())
     return 0
 
@@ -198,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "mostly add contention; 0 leaves torch's choice)")
     demo.add_argument("--quick", action="store_true",
                       help="tiny networks and few steps: a smoke test in seconds, numbers say little")
-    demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    demo.add_argument("--quiet", action="store_true",
+                      help="no progress on stderr (without it: the steps, and progress bars when stderr is a "
+                           "terminal)")
     demo.set_defaults(run=_demo)
 
     est = commands.add_parser(
@@ -206,12 +231,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="estimate the intrinsic dimension of a data set with LWGAN",
         description=(
             "Fit LWGANEstimator with its defaults, print the estimated intrinsic dimension, its uncertainty and "
-            "the score of every rank, and save the rank-score plot."
+            "the score of every rank, and save the rank-score plot. Progress bars go to stderr when it is a "
+            "terminal. Errors in a file name the file, the line (CSV: as a text editor numbers it, the header "
+            "line included) or the row (.npy/.npz) and the column, all counted from 1."
         ),
     )
-    est.add_argument("source", help="data set name (e.g. s_curve) or a .npy/.npz/.csv file (a CSV may start "
-                                    "with a header row of column names)")
-    est.add_argument("--n-samples", type=int, default=2000, help="samples to draw for a built-in data set")
+    est.add_argument("source", help="data set name (e.g. s_curve) or a .npy/.npz/.csv file with one row per sample "
+                                    "(a CSV may start with a header row of column names, see --header)")
+    est.add_argument("--n-samples", type=int, default=None,
+                     help="samples to draw for a built-in data set (default 2000); an error with a file, "
+                          "which is used whole")
+    est.add_argument("--header", choices=HEADER_CHOICES, default=None,
+                     help="CSV only: whether the first line holds column names. auto (default): yes when a field "
+                          "is not a number, or when the fields are 0,1,...,k-1 (the names pandas writes; a note "
+                          "says so)")
+    est.add_argument("--drop-first-column", action="store_true",
+                     help="leave out the file's first column, e.g. the row index of pandas' to_csv() without "
+                          "index=False (a note points out a first column that counts 0, 1, 2, ...)")
     est.add_argument("--latent-dim", type=int, default=None, help="largest rank considered")
     est.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     est.add_argument("--threads", type=int, default=None, metavar="N",

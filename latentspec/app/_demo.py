@@ -261,6 +261,7 @@ def run_demo(
     quick: bool = False,
     verbose: int = 1,
     n_threads: int | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Run the whole job on scikit-learn's digits and write the report to ``out``.
 
@@ -280,6 +281,9 @@ def run_demo(
     n_threads : int or None, default=None
         torch CPU threads of every ``LWGANEstimator`` (its ``n_threads``);
         ``None`` is the library's policy.
+    progress : bool, default=True
+        Whether ``verbose`` includes the progress bars (``False``: the step names
+        only, as for a log file).
 
     Returns
     -------
@@ -308,7 +312,7 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     steps = _Steps(quiet=verbose < 1)
-    params = {"random_state": random_state, "verbose": int(verbose), "n_threads": n_threads,
+    params = {"random_state": random_state, "verbose": int(verbose) if progress else 0, "n_threads": n_threads,
               **(QUICK_LWGAN if quick else {})}
     basis_params = {"random_state": random_state, **(QUICK_BASIS if quick else {})}
 
