@@ -1,20 +1,12 @@
 """The warnings and errors latentspec raises, in one public place (as ``sklearn.exceptions``).
 
-Errors
-------
-TrainingDiverged
-    A loss became NaN or inf while ``LWGANEstimator.fit`` trained.
-TrainingInterrupted
-    The KeyboardInterrupt that ``fit`` re-raises after keeping a usable state.
-ModelFileError
-    A model file that cannot be loaded.
-
-Warnings
---------
-FitInterrupted
-    ``fit`` was interrupted and says which state the estimator kept.
-RankRangeWarning
-    The estimated dimension is the largest rank searched.
+Errors: :class:`TrainingDiverged` (a loss became NaN or inf while
+``LWGANEstimator.fit`` trained), :class:`TrainingInterrupted` (the KeyboardInterrupt
+that ``fit`` re-raises after keeping a usable state) and :class:`ModelFileError` (a
+model file that cannot be loaded). Warnings: :class:`FitInterrupted` (``fit`` was
+interrupted, and says which state the estimator kept) and :class:`RankRangeWarning`
+(the estimated dimension is the largest rank searched). All are importable from
+``latentspec`` too.
 """
 
 from __future__ import annotations
