@@ -205,7 +205,17 @@ def test_demo_passes_its_threads_to_the_estimators(monkeypatch, tmp_path):
     assert cli.main(["demo", "--threads", "2", "--out", str(tmp_path)]) == 0
     assert seen["n_threads"] == 2
     assert cli.main(["demo", "--out", str(tmp_path)]) == 0
-    assert seen["n_threads"] == 1  # the demo's default
+    assert seen["n_threads"] is None  # the library's policy, as for estimate-dim and the estimator
+
+
+def test_the_thread_help_says_what_the_estimator_does(capsys):
+    """demo and estimate-dim document the one default the estimator applies (n_threads=None)."""
+    for command in ("demo", "estimate-dim"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        help_text = " ".join(capsys.readouterr().out.split())
+        assert "capped at the CPUs that other processes leave idle" in help_text
+        assert "1 for these small networks" not in help_text
 
 
 def test_version(capsys):
@@ -295,7 +305,7 @@ def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
 def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
     """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
     pytest.importorskip("matplotlib")
-    from latentspec import demo
+    from latentspec.app import _demo as demo
 
     seen = {}
 

@@ -54,6 +54,13 @@ QUICK_ESTIMATE = {
 
 DEFAULT_N_SAMPLES = 2000
 
+THREADS_HELP = (
+    "torch CPU threads (default: the library's choice, LWGANEstimator(n_threads=None): torch's own count, "
+    "capped at the CPUs that other processes leave idle when the fit starts, so two on an idle 2-core machine "
+    "and one beside a busy process; 0 leaves torch's choice). A count gives results identical bit for bit "
+    "whatever the load"
+)
+
 
 def load_array(
     source: str,
@@ -146,6 +153,7 @@ def _estimate(args: argparse.Namespace) -> int:
     progress = not args.json and _stderr_is_terminal()
     estimator = LWGANEstimator(
         latent_dim=args.latent_dim, random_state=args.random_state, verbose=int(progress),
+        standardize=args.standardize,
         n_threads=n_threads, **(QUICK_ESTIMATE if args.quick else {}),
     )
     start = time.perf_counter()
@@ -216,9 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="latentspec-report", metavar="DIR",
                       help="report folder (default: latentspec-report)")
     demo.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
-    demo.add_argument("--threads", type=int, default=1, metavar="N",
-                      help="torch CPU threads (default 1: the networks are small, and on a busy CPU more threads "
-                           "mostly add contention; 0 leaves torch's choice)")
+    demo.add_argument("--threads", type=int, default=None, metavar="N",
+                      help=THREADS_HELP)
     demo.add_argument("--quick", action="store_true",
                       help="tiny networks and few steps: a smoke test in seconds, numbers say little")
     demo.add_argument("--quiet", action="store_true",
@@ -250,9 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "index=False (a note points out a first column that counts 0, 1, 2, ...)")
     est.add_argument("--latent-dim", type=int, default=None, help="largest rank considered")
     est.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
-    est.add_argument("--threads", type=int, default=None, metavar="N",
-                     help="torch CPU threads (default: the library's choice, 1 for these small networks; "
-                          "0 leaves torch's choice)")
+    est.add_argument("--threads", type=int, default=None, metavar="N", help=THREADS_HELP)
+    est.add_argument("--standardize", action="store_true",
+                     help="divide every feature by its own standard deviation (LWGANEstimator(standardize=True)); "
+                          "without it all features are divided by one overall spread, which keeps their relative "
+                          "scales (a warning says when those differ by more than a factor of 100)")
     est.add_argument("--quick", action="store_true",
                      help="small networks and few steps: a result in seconds that says less than the default fit")
     est.add_argument("--json", action="store_true", help="print machine-readable JSON")

@@ -97,6 +97,15 @@ class LWGANEstimator(
         Shape ``(h, w)`` or ``(c, h, w)`` of each row when rows are flattened
         images; checked against the number of features. With it the networks
         are convolutional (see ``architecture``).
+    standardize : bool, default=False
+        How the data are scaled before the networks see them. ``False``: centred,
+        and every feature divided by the same number, the root-mean-square distance
+        of the rows from their mean (so relative scales, such as pixel intensities,
+        are kept). ``True``: every feature centred and divided by its own standard
+        deviation (constant features by 1), as ``StandardScaler`` does; use it when
+        the features are measured in unrelated units. ``fit`` warns when feature
+        spreads differ by more than a factor of 100 and ``standardize=False``: the
+        dimension is then that of the few widest features.
     architecture : {"auto", "mlp", "conv"}, default="auto"
         ``"auto"``: convolutional networks when ``image_shape`` is given, MLPs
         otherwise; ``"mlp"`` forces MLPs; ``"conv"`` needs ``image_shape``.
@@ -209,6 +218,9 @@ class LWGANEstimator(
         Latent dimension used by ``transform`` and ``sample``.
     intrinsic_dim_ : int or None
         The estimated intrinsic dimension when ``rank="auto"``, else None.
+    dimension_ : int or None
+        ``intrinsic_dim_`` under scikit-dimension's name, so the estimator joins
+        code written for scikit-dimension's estimators.
     intrinsic_dim_interval_ : tuple of (int, int) or None
         With ``rank="auto"``, the smallest and largest of the ranks that the data
         cannot tell from the best one (mean score within one paired standard error
@@ -259,6 +271,7 @@ class LWGANEstimator(
         rank: str | int = "auto",
         image_shape: tuple[int, ...] | None = None,
         *,
+        standardize: bool = False,
         architecture: str = "auto",
         conv_layers: tuple[int, ...] = (32, 64),
         encoder_layers: tuple[int, ...] = (128, 128, 128, 128),
@@ -291,6 +304,7 @@ class LWGANEstimator(
         self.latent_dim = latent_dim
         self.rank = rank
         self.image_shape = image_shape
+        self.standardize = standardize
         self.architecture = architecture
         self.conv_layers = conv_layers
         self.encoder_layers = encoder_layers
@@ -399,12 +413,7 @@ class LWGANEstimator(
             self.module_ = copy.deepcopy(self.module_).to(self.device_)
         else:
             self.latent_dim_ = latent_dim
-            self.center_ = X.mean(axis=0)
-            with np.errstate(over="ignore"):
-                spread = float(np.sqrt(np.mean((X - self.center_) ** 2)))
-            if not (math.isfinite(spread) and np.isfinite(self.center_).all()):
-                raise ValueError("X has values too large to centre and scale in float64; rescale X")
-            self.scale_ = spread if spread > 0 else 1.0
+            self.center_, self.scale_ = self._centre_and_scale(X)
             self.module_ = self._build_module()
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
             self.module_.to(self.device_)
@@ -424,6 +433,48 @@ class LWGANEstimator(
             warn_interrupted(stopped, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted
         return self
+
+    def _centre_and_scale(self, X: np.ndarray) -> tuple[np.ndarray, float | np.ndarray]:
+        """``center_`` and ``scale_``: one overall spread, or (``standardize``) one per feature.
+
+        Raises ValueError for constant data (dimension 0: nothing to learn) and for
+        values too large to scale in float64; warns when ``standardize=False`` and the
+        feature spreads differ by more than a factor of 100.
+        """
+        center = X.mean(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            deviations = X - center
+            spread = float(np.sqrt(np.mean(deviations**2)))
+            feature_spread = np.sqrt(np.mean(deviations**2, axis=0))
+        if not (math.isfinite(spread) and np.isfinite(center).all()):
+            raise ValueError("X has values too large to centre and scale in float64; rescale X")
+        if not np.any(X != X[0]):
+            raise ValueError(
+                f"X is constant: all {X.shape[0]} rows are the same point (in float64), whose intrinsic dimension "
+                "is 0, so there is nothing for an LWGAN to learn. Check the data: values that differ by less than "
+                "float64 resolves at their magnitude (e.g. 1 + 1e30) are the same number"
+            )
+        if self.standardize:
+            return center, np.where(feature_spread > 0, feature_spread, 1.0)
+        varying = feature_spread[feature_spread > 0]
+        if varying.max() > 100 * np.median(varying):
+            widest = np.argsort(feature_spread)[::-1][:3]
+            warnings.warn(
+                f"the spreads of the features of X differ by more than a factor of 100 (largest "
+                f"{varying.max():.3g}, median {np.median(varying):.3g}; widest features {widest.tolist()}); "
+                "with standardize=False every feature is divided by the same number, so the estimate is the "
+                "dimension of the widest features. Pass standardize=True (or scale X first, e.g. with "
+                "StandardScaler) if the features are in unrelated units",
+                UserWarning,
+                stacklevel=4,
+            )
+        return center, spread
+
+    @property
+    def dimension_(self) -> int | None:
+        """``intrinsic_dim_`` under scikit-dimension's name (None with a fixed ``rank``)."""
+        check_is_fitted(self)
+        return self.intrinsic_dim_
 
     def _latent_dim_for(self, X: np.ndarray, resume: bool) -> int:
         """The largest rank to build: ``latent_dim``, or for ``None`` the range the data call for.

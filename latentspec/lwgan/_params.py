@@ -81,6 +81,7 @@ PARAMETER_RULES: dict[str, Rule] = {
     "latent_dim": optional(integer()),
     "rank": rank_rule,
     "image_shape": image_shape_rule,
+    "standardize": boolean,
     "encoder_layers": widths,
     "generator_layers": widths,
     "critic_layers": widths,
