@@ -41,7 +41,14 @@ from .denoise import (
     make_sure_scorer,
     sure_error,
 )
-from .exceptions import FitInterrupted, ModelFileError, RankRangeWarning, TrainingDiverged, TrainingInterrupted
+from .exceptions import (
+    FitInterrupted,
+    ModelFileError,
+    RankRangeWarning,
+    TrainingDiverged,
+    TrainingInterrupted,
+    UnreliableEstimateWarning,
+)
 from .lsd import LatentRotator, LatentSpectralDenoiser, QuasiEigenBasis
 from .lwgan import LWGANEstimator, choose_rank
 from .persistence import load, save
@@ -61,6 +68,7 @@ __all__ = [
     "SUREScorer",
     "TrainingDiverged",
     "TrainingInterrupted",
+    "UnreliableEstimateWarning",
     "__version__",
     "choose_denoiser",
     "choose_rank",

@@ -4,14 +4,23 @@ Errors: :class:`TrainingDiverged` (a loss became NaN or inf while
 ``LWGANEstimator.fit`` trained), :class:`TrainingInterrupted` (the KeyboardInterrupt
 that ``fit`` re-raises after keeping a usable state) and :class:`ModelFileError` (a
 model file that cannot be loaded). Warnings: :class:`FitInterrupted` (``fit`` was
-interrupted, and says which state the estimator kept) and :class:`RankRangeWarning`
-(the estimated dimension is the largest rank searched). All are importable from
+interrupted, and says which state the estimator kept), :class:`RankRangeWarning`
+(the estimated dimension is the largest rank searched) and
+:class:`UnreliableEstimateWarning` (the fit's own evidence contradicts its dimension
+estimate). All are importable from
 ``latentspec`` too.
 """
 
 from __future__ import annotations
 
-__all__ = ["FitInterrupted", "ModelFileError", "RankRangeWarning", "TrainingDiverged", "TrainingInterrupted"]
+__all__ = [
+    "FitInterrupted",
+    "ModelFileError",
+    "RankRangeWarning",
+    "TrainingDiverged",
+    "TrainingInterrupted",
+    "UnreliableEstimateWarning",
+]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -38,6 +47,15 @@ class FitInterrupted(UserWarning):
 
 class RankRangeWarning(UserWarning):
     """The estimated dimension is the largest rank searched: the true one may be higher."""
+
+
+class UnreliableEstimateWarning(UserWarning):
+    """The evidence of the fit says its dimension estimate cannot be trusted; the message says why.
+
+    ``LWGANEstimator.fit`` warns with it when the estimate and the nearest-neighbour
+    (TwoNN) first estimate of the same data disagree by more than a factor of two.
+    ``diagnostics_`` keeps the evidence.
+    """
 
 
 class ModelFileError(ValueError):

@@ -195,6 +195,10 @@ def _estimate(args: argparse.Namespace) -> int:
     print(f"uncertainty: score {uncertainty['score']:.4f} ± {uncertainty['std_error']:.4f} (std. error); "
           f"ranks within one paired std. error of the best (rank {uncertainty['best_rank']}): "
           f"{format_ranks(uncertainty['within_one_se'])}")
+    if uncertainty["first_estimate"] is not None:
+        print(f"nearest-neighbour (TwoNN) estimate of the same data: {uncertainty['first_estimate']:.1f}")
+    for problem in uncertainty["problems"]:
+        print(f"WARNING: the estimate cannot be trusted: {problem} (see LWGANEstimator.diagnostics_)")
     if saved:
         print(f"rank-score plot: {saved}")
     return 0

@@ -321,7 +321,10 @@ def run_demo(
     dimension_model, dimension = _estimate_dimension(X, params)
     u = dimension["uncertainty"]
     steps.say(f"    intrinsic dimension {u['estimate']} (best-scoring rank {u['best_rank']}; ranks within one "
-              f"paired std. error of it: {format_ranks(u['within_one_se'])})")
+              f"paired std. error of it: {format_ranks(u['within_one_se'])}; nearest-neighbour estimate "
+              f"{u['first_estimate']:.1f})")
+    for problem in u["problems"]:
+        steps.say(f"    WARNING: the estimate cannot be trusted: {problem}")
 
     steps.begin("2/5 quasi-eigenbasis: LWGANEstimator(label_weight=20) -> QuasiEigenBasis on 75 % of the digits")
     split = train_test_split(X, y, test_size=0.25, stratify=y, random_state=random_state)

@@ -34,7 +34,11 @@ def rank_uncertainty(lwgan: LWGANEstimator) -> dict[str, Any]:
         error), ``best_rank`` (the rank with the lowest mean score), and
         ``within_one_se``: the ranks whose mean score is within one paired
         standard error of the best one (``mean - mean[best] <= std_error_diff``),
-        the ranks the scores cannot tell apart from the best.
+        the ranks the scores cannot tell apart from the best; ``interval``
+        (``intrinsic_dim_interval_``, None for a fixed rank), ``first_estimate``
+        (the nearest-neighbour TwoNN estimate, None for a fixed rank) and
+        ``problems``, what the fit's evidence says against the estimate (empty
+        when nothing does; see ``diagnostics_``).
 
     Examples
     --------
@@ -44,19 +48,24 @@ def rank_uncertainty(lwgan: LWGANEstimator) -> dict[str, Any]:
     >>> X = make_s_curve_3d(n_samples=200, random_state=0)
     >>> est = LWGANEstimator(n_warmup=20, n_critic_refit=2, n_score_repeats=3, random_state=0).fit(X)
     >>> sorted(rank_uncertainty(est))
-    ['best_rank', 'estimate', 'score', 'std_error', 'within_one_se']
+    ['best_rank', 'estimate', 'first_estimate', 'interval', 'problems', 'score', 'std_error', 'within_one_se']
     """
     scores = lwgan.rank_scores_
     ranks, mean = np.asarray(scores["rank"]), np.asarray(scores["mean"])
     estimate = lwgan.intrinsic_dim_ if lwgan.intrinsic_dim_ is not None else lwgan.rank_
     at = int(np.flatnonzero(ranks == estimate)[0])
     best = int(np.argmin(mean))
+    interval = getattr(lwgan, "intrinsic_dim_interval_", None)
+    diagnostics = getattr(lwgan, "diagnostics_", {})  # absent from models fitted before 0.2
     return {
         "estimate": int(estimate),
         "score": float(mean[at]),
         "std_error": float(scores["std_error"][at]),
         "best_rank": int(ranks[best]),
         "within_one_se": [int(r) for r in ranks_within_one_se(scores)],
+        "interval": None if interval is None else [int(interval[0]), int(interval[1])],
+        "first_estimate": diagnostics.get("first_estimate"),
+        "problems": list(diagnostics.get("problems", [])),
     }
 
 

@@ -76,13 +76,22 @@ def _figure(files: dict[str, str], key: str) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
+def _first_estimate_note(u: dict[str, Any]) -> str:
+    """The nearest-neighbour estimate, and what contradicts the LWGAN estimate, for the key-numbers table."""
+    if u.get("first_estimate") is None:  # results written before 0.2
+        return ""
+    note = f"; nearest-neighbour (TwoNN) estimate {u['first_estimate']:.1f}"
+    return note + "".join(f"; WARNING, cannot be trusted: {problem}" for problem in u.get("problems", []))
+
+
 def _key_numbers(r: dict[str, Any]) -> list[tuple[str, str]]:
     """The rows of the first table: one number of every part, the wall time and the seed."""
     u, basis, den, rot = r["intrinsic_dimension"]["uncertainty"], r["quasi_eigenbasis"], r["denoising"], r["rotations"]
     return [
         ("intrinsic dimension (LWGAN, rank='auto')",
          f"{u['estimate']} (its score {u['score']:.3f} ± {u['std_error']:.3f}; best-scoring rank "
-         f"{u['best_rank']}; ranks within one paired std. error of it: {format_ranks(u['within_one_se'])})"),
+         f"{u['best_rank']}; ranks within one paired std. error of it: {format_ranks(u['within_one_se'])}"
+         + _first_estimate_note(u) + ")"),
         ("LSD label accuracy, held-out digits", f"{basis['accuracy']:.3f} ({basis['n_test']} digits)"),
         ("denoising MSE, LSD recipe",
          f"{den['mse_lsd']:.4f} (k = {den['lsd_n_components']} coefficients, chosen by SURE; noise level "

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import ParameterRulesMixin, check_int, check_numeric_array, check_seed, validate_numeric
-from ..exceptions import RankRangeWarning, TrainingDiverged, TrainingInterrupted
+from ..exceptions import RankRangeWarning, TrainingDiverged, TrainingInterrupted, UnreliableEstimateWarning
 from ..persistence import SaveLoadMixin
 from ._fit_progress import run_with_progress, warn_interrupted
 from ._params import (
@@ -38,7 +38,7 @@ from ._params import (
     encode_labels,
     image_shape_chw,
 )
-from ._rank_range import default_latent_dim
+from ._rank_range import default_latent_dim, disagreement_with_first_estimate, two_nn_dimension
 from ._rank_selection import choose_rank, rank_interval
 from .core import _batching
 from .core._augment import RandomShift
@@ -221,6 +221,14 @@ class LWGANEstimator(
     dimension_ : int or None
         ``intrinsic_dim_`` under scikit-dimension's name, so the estimator joins
         code written for scikit-dimension's estimators.
+    diagnostics_ : dict
+        How far the estimate can be trusted: ``first_estimate`` (the TwoNN
+        nearest-neighbour estimate of the training data with ``rank="auto"``,
+        else None), ``ranks_searched`` (first and last rank scored),
+        ``interval`` (``intrinsic_dim_interval_``), ``train_reconstruction``
+        (the reconstruction error of every rank scored, on training rows) and
+        ``problems`` (what contradicts the estimate; each also raised as an
+        :class:`~latentspec.exceptions.UnreliableEstimateWarning`).
     intrinsic_dim_interval_ : tuple of (int, int) or None
         With ``rank="auto"``, the smallest and largest of the ranks that the data
         cannot tell from the best one (mean score within one paired standard error
@@ -384,6 +392,8 @@ class LWGANEstimator(
     def _fit(self, X, y, device: torch.device) -> LWGANEstimator:
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
+        # The nearest-neighbour first estimate: the default range of ranks, and evidence to check the estimate by.
+        self._first_estimate = two_nn_dimension(X) if self.rank == "auto" else None
         latent_dim = self._latent_dim_for(X, resume)
         check_rank(self.rank, latent_dim, self.latent_dim, X.shape[1])
         check_image_shape(self.image_shape, self.architecture, self.conv_layers, self.augment_shift, X.shape[1])
@@ -486,7 +496,7 @@ class LWGANEstimator(
         if self.latent_dim is None and resume:
             return self.latent_dim_
         if self.latent_dim is None and self.rank == "auto":
-            return default_latent_dim(X)
+            return default_latent_dim(X, self._first_estimate)
         if self.latent_dim is None:
             return min(X.shape[1], max(FIXED_RANK_LATENT_DIM, self.rank))
         return int(self.latent_dim)
@@ -526,6 +536,7 @@ class LWGANEstimator(
         self.rank_, self.intrinsic_dim_ = rank, intrinsic_dim
         self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
         self.intrinsic_dim_interval_ = None if intrinsic_dim is None else rank_interval(summary, intrinsic_dim)
+        self._diagnose(terms)
         if intrinsic_dim is not None and intrinsic_dim == self.latent_dim_ < self.n_features_in_:
             warnings.warn(
                 f"the estimated intrinsic dimension {intrinsic_dim} is the largest rank searched "
@@ -533,6 +544,34 @@ class LWGANEstimator(
                 f"latent_dim (at most n_features={self.n_features_in_})",
                 RankRangeWarning,
                 stacklevel=4,
+            )
+
+    def _diagnose(self, terms: dict[str, np.ndarray]) -> None:
+        """Set ``diagnostics_``, and warn (:class:`~latentspec.exceptions.UnreliableEstimateWarning`) when the
+        evidence contradicts the estimate."""
+        first = getattr(self, "_first_estimate", None)
+        problems = []
+        if self.intrinsic_dim_ is not None and first is not None:
+            reason = disagreement_with_first_estimate(self.intrinsic_dim_, first, self.n_features_in_)
+            if reason is not None:
+                problems.append(reason)
+        ranks = self.rank_scores_["rank"]
+        self.diagnostics_ = {
+            "first_estimate": None if first is None else float(first),
+            "ranks_searched": (int(ranks[0]), int(ranks[-1])),
+            "interval": self.intrinsic_dim_interval_,
+            "train_reconstruction": np.asarray(terms["reconstruction"], dtype=np.float64),
+            "problems": problems,
+        }
+        for problem in problems:
+            low, high = self.intrinsic_dim_interval_
+            warnings.warn(
+                f"the intrinsic dimension estimate {self.intrinsic_dim_} (ranks {low}-{high} score alike) cannot be "
+                f"trusted: {problem}, and the two cannot both be right. Look at diagnostics_ and rank_scores_ "
+                "(latentspec.plot_rank_scores); try more samples, standardize=True if the features are in unrelated "
+                "units, or compare fixed ranks on held-out data (GridSearchCV over rank)",
+                UnreliableEstimateWarning,
+                stacklevel=5,
             )
 
     # -------------------------------------------------------------------- threads
@@ -592,7 +631,7 @@ class LWGANEstimator(
         if resume:
             trainer.restore(self._training_state, history=self.history_)
         # Earlier results no longer describe the networks.
-        for name in ("rank_", "intrinsic_dim_", "intrinsic_dim_interval_", "rank_scores_"):
+        for name in ("rank_", "intrinsic_dim_", "intrinsic_dim_interval_", "rank_scores_", "diagnostics_"):
             self.__dict__.pop(name, None)
         stopped = run_with_progress(
             trainer, self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit, self.verbose
