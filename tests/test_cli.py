@@ -295,7 +295,7 @@ def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
 def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
     """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
     pytest.importorskip("matplotlib")
-    from latentspec import demo
+    from latentspec.app import _demo as demo
 
     seen = {}
 
