@@ -14,7 +14,6 @@ from sklearn.pipeline import make_pipeline
 import latentspec
 from latentspec import LatentRotator, LWGANEstimator, QuasiEigenBasis
 from latentspec._validation import check_seed
-from latentspec.lsd._gram_schmidt import _lift_class_means
 
 
 def labelled_blobs(n_per_class=60, n_classes=3, dim=6, seed=0):
@@ -124,30 +123,3 @@ def test_bad_label_mode_and_changed_mode_on_warm_start():
     est = LWGANEstimator(label_mode="classifier", warm_start=True, **params).fit(X, y)
     with pytest.raises(ValueError, match="label_mode='prior'"):
         est.set_params(label_mode="prior").fit(X, y)
-
-
-def test_lift_makes_a_simplex_orthogonal_and_leaves_orthogonal_means_alone():
-    """Guards the basis step for centred codes: negatively correlated means get a common offset, others none."""
-    rng = np.random.default_rng(0)
-    simplex = np.eye(4)[:, :4] - 0.25  # four centred means in R^4 (span 3 dimensions)
-    means = np.hstack([simplex, np.zeros((4, 2))]) @ np.linalg.qr(rng.standard_normal((6, 6)))[0]
-    lifted, offset = _lift_class_means(means)
-    gram = lifted @ lifted.T
-    np.testing.assert_allclose(gram - np.diag(np.diag(gram)), 0.0, atol=1e-12)
-    assert offset == pytest.approx(np.sqrt(0.25))
-    orthogonal = 3.0 * np.eye(3, 5)
-    same, none = _lift_class_means(orthogonal)
-    assert none == 0.0 and same is orthogonal
-    spanning = -np.eye(3) + 0.1  # negatively correlated, but they span R^3: no direction is free
-    assert _lift_class_means(spanning)[1] == 0.0
-
-
-def test_basis_of_centred_codes_classifies():
-    """Guards the lift end to end: codes centred by a prior like N(0, I) get a direction for every class."""
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(4), 100)
-    centres = 2.0 * (np.eye(4, 6) - np.eye(4, 6).mean(axis=0))  # sum to zero
-    Z = centres[y] + 0.3 * rng.standard_normal((400, 6))
-    Z -= Z.mean(axis=0)
-    basis = QuasiEigenBasis(n_rounds=1, random_state=0).fit(Z, y)
-    assert basis.score(Z, y) > 0.99
