@@ -8,7 +8,7 @@ from latentspec import LWGANEstimator
 from latentspec.datasets import load_digits_scaled
 from latentspec.lwgan.core._augment import RandomShift
 
-from ._tiny import TINY_PARAMS
+from ..._tiny import TINY_PARAMS
 
 
 def _moved(images: np.ndarray, down: int, right: int) -> np.ndarray:

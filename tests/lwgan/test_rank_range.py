@@ -9,7 +9,7 @@ from latentspec import LWGANEstimator, RankRangeWarning
 from latentspec.lwgan._rank_range import default_latent_dim, two_nn_dimension
 from latentspec.lwgan._rank_selection import choose_rank, rank_interval
 
-from ._tiny import TINY_PARAMS
+from .._tiny import TINY_PARAMS
 
 
 def _subspace(n, d, D, seed=0):

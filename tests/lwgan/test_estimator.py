@@ -20,7 +20,7 @@ import latentspec.lwgan._estimator
 from latentspec import LWGANEstimator
 from latentspec._validation import check_seed
 
-from ._tiny import TINY_PARAMS, is_cost_parameter
+from .._tiny import TINY_PARAMS, is_cost_parameter
 
 SCORE_KEYS = {
     "rank", "mean", "std_error", "std_error_diff", "critic_gap", "reconstruction", "gradient_penalty", "mmd",
