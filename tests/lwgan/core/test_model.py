@@ -1,4 +1,4 @@
-"""The LWGAN module: rank layouts and the masked encoder."""
+"""The LWGAN module (latentspec/lwgan/core/_model.py): rank layouts, the masked encoder, the rank terms."""
 
 import numpy as np
 import torch
@@ -26,3 +26,35 @@ def test_rank_blocks_group_rows():
     assert layout.repeated(2).ranks == (1, 2, 3, 1, 2, 3)
     shared = RankLayout.blocks([2, 2], 4, 3, torch.device("cpu"))
     assert shared.mask.tolist() == [1, 1, 0] and shared.n_rows == 8
+
+
+class PlaneModel:
+    """Stand-in networks for data on the plane x3 = 0 of R^3: the generator keeps the
+    first two latent coordinates and drops the third, the encoder copies x back."""
+
+    latent_dim = 3
+
+    @staticmethod
+    def generate(z):
+        return torch.cat([z[:, :2], torch.zeros_like(z[:, 2:])], dim=1)
+
+    @staticmethod
+    def encoder(x, code):
+        return x
+
+
+def test_latent_reconstruction_is_zero_up_to_the_dimension_and_grows_after_it():
+    """A generator that folds a latent coordinate away cannot be inverted: the term sees the extra rank."""
+    from latentspec.lwgan.core._model import LWGANModule
+
+    model = LWGANModule(3, 3, (8,), (8,), (8,), "relu")
+    model.generate = PlaneModel.generate
+    model.encoder.forward = PlaneModel.encoder
+    g = torch.Generator().manual_seed(0)
+    n = 4000
+    x = torch.cat([torch.randn(n, 2, generator=g), torch.zeros(n, 1)], dim=1)
+    z, prior, alpha = torch.randn(n, 3, generator=g), torch.randn(n, 3, generator=g), torch.rand(n, 1, generator=g)
+    terms = model.rank_terms(x, z, prior, alpha, [1, 2, 3])
+    latent = terms["latent_reconstruction"].numpy()
+    np.testing.assert_allclose(latent[:2], 0.0, atol=1e-6)  # ranks 1 and 2: G is one-to-one, Q inverts it
+    assert abs(latent[2] - np.sqrt(2 / np.pi)) < 0.05  # rank 3: E|z3| is lost
