@@ -23,11 +23,11 @@ class ExpectedFailure(NamedTuple):
 
 
 # The deep LSD estimators build one label direction per class from the class means,
-# so by design (latentspec/quasi_eigen.py) fit raises ValueError when the latent space
+# so by design (latentspec/lsd/_quasi_eigen.py) fit raises ValueError when the latent space
 # has fewer dimensions than classes, or when the class means are parallel in the same
 # sense (class means that point away from each other are lifted, see _gram_schmidt.py).
 # Some checks fit only on data like that; every property they test is also tested
-# on valid data in tests/test_spectral.py (see test_sklearn_properties_on_valid_data).
+# on valid data in tests/lsd/test_common.py (see test_sklearn_properties_on_valid_data).
 _FEWER_DIMS_THAN_CLASSES = ExpectedFailure(
     match=(
         r"^Z has 2 feature\(s\) \(latent dimensions\) but y has 3 classes, and 3 label directions need at least "

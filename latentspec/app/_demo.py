@@ -292,7 +292,7 @@ def run_demo(
 
     Examples
     --------
-    Skipped in the doctest run, where it would take 10 s; ``tests/test_report.py``
+    Skipped in the doctest run, where it would take 10 s; ``tests/app/test_demo.py``
     runs the same through the command line.
 
     >>> import tempfile

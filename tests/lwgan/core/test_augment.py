@@ -1,14 +1,10 @@
-"""Random translations of training images (``augment_shift``)."""
+"""Random translations of training images (latentspec/lwgan/core/_augment.py, ``augment_shift``)."""
 
 import numpy as np
 import pytest
 import torch
 
-from latentspec import LWGANEstimator
-from latentspec.datasets import load_digits_scaled
 from latentspec.lwgan.core._augment import RandomShift
-
-from ._tiny import TINY_PARAMS
 
 
 def _moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
@@ -52,46 +48,3 @@ def test_random_offsets_are_bounded_seeded_and_varied():
     assert rows.abs().max() == 2 and cols.abs().max() == 2  # every offset up to 2, none beyond
     assert len(set(zip(rows.tolist(), cols.tolist()))) == 25
     assert (moved.sum(dim=1) == 1).all()
-
-
-def test_fit_uses_shifts_reproducibly(monkeypatch):
-    """Guards the wiring: a fit with augment_shift draws shifted batches, and is reproducible."""
-    X, _ = load_digits_scaled()
-    X = X[:200]
-    params = {**TINY_PARAMS, "latent_dim": 3, "image_shape": (8, 8), "architecture": "mlp"}
-    calls = []
-    original = RandomShift.__call__
-
-    def spy(self, x):
-        calls.append(x.shape[0])
-        return original(self, x)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(RandomShift, "__call__", spy)
-        first = LWGANEstimator(augment_shift=1, **params).fit(X)
-    assert calls and sum(calls) >= params["n_warmup"] * min(params["batch_size"], len(X))
-    second = LWGANEstimator(augment_shift=1, **params).fit(X)
-    plain = LWGANEstimator(**params).fit(X)
-    np.testing.assert_array_equal(first.transform(X), second.transform(X))
-    assert not np.allclose(first.transform(X), plain.transform(X))
-
-
-def test_conv_fit_with_shifts_and_labels():
-    X, y = load_digits_scaled()
-    params = {**TINY_PARAMS, "latent_dim": 10, "rank": 10, "image_shape": (8, 8), "label_weight": 1.0}
-    est = LWGANEstimator(augment_shift=2, **params).fit(X[:300], y[:300])
-    assert est.transform(X[:5]).shape == (5, 10)
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"augment_shift": 1}, "augment_shift=1 translates images, so it needs image_shape"),
-        ({"augment_shift": 8, "image_shape": (8, 8)}, r"out of the frame; use augment_shift < 8"),
-        ({"augment_shift": -1, "image_shape": (8, 8)}, "augment_shift"),
-    ],
-)
-def test_bad_augment_shift(params, message):
-    X, _ = load_digits_scaled()
-    with pytest.raises(ValueError, match=message):
-        LWGANEstimator(**TINY_PARAMS, **params).fit(X[:50])

@@ -1,5 +1,11 @@
-"""LWGANEstimator: shapes, fitted attributes, determinism, scikit-learn tools, pickling, errors."""
+"""LWGANEstimator (latentspec/lwgan/_estimator.py): shapes, fitted attributes, determinism, scikit-learn tools,
+pickling, errors, and what its parameters do in a fit (training phases, the range of ranks, dropout, threads).
 
+Image rows, label modes and interruptions have their own files: test_estimator_images.py,
+test_estimator_labels.py and test_estimator_interrupt.py.
+"""
+
+import copy
 import io
 import math
 import pickle
@@ -17,10 +23,16 @@ from sklearn.preprocessing import StandardScaler
 
 import latentspec
 import latentspec.lwgan._estimator
-from latentspec import LWGANEstimator
+import latentspec.lwgan._estimator as estimator_module
+import latentspec.lwgan.core._model
+from latentspec import LWGANEstimator, RankRangeWarning, TrainingDiverged, load, save
 from latentspec._validation import check_seed
+from latentspec.datasets import load_digits_scaled, make_s_curve_3d
+from latentspec.lwgan._rank_range import default_latent_dim
+from latentspec.lwgan.core._networks import HiddenDropout
 
-from ._tiny import TINY_PARAMS, is_cost_parameter
+from .._tiny import TINY_PARAMS, is_cost_parameter
+from ._data import _subspace
 
 SCORE_KEYS = {
     "rank", "mean", "std_error", "std_error_diff", "critic_gap", "reconstruction", "gradient_penalty", "mmd",
@@ -652,3 +664,264 @@ def test_pandas_output_pipeline_with_the_basis_cross_validates(tiny_params):
     scores = cross_val_score(pipe, X, y, cv=3, error_score="raise")
     assert np.isfinite(scores).all() and ((0 <= scores) & (scores <= 1)).all()
     assert isinstance(pipe.fit(X, y).transform(X), pd.DataFrame)
+
+
+# --------------------------------------------------------------------------- parameters
+def test_the_latent_dimension_to_build():
+    X = np.random.default_rng(0).standard_normal((50, 5))
+    assert LWGANEstimator(latent_dim=3)._latent_dim_for(X, resume=False) == 3
+    assert LWGANEstimator(rank=2)._latent_dim_for(X, resume=False) == 5  # min(n_features, max(16, rank))
+
+
+def test_the_network_spec_compares_lists_and_tuples_alike():
+    spec = LWGANEstimator(encoder_layers=[8, 8])._network_spec()
+    assert spec == LWGANEstimator(encoder_layers=(8, 8))._network_spec()
+    assert LWGANEstimator(activation="silu")._network_spec() != LWGANEstimator()._network_spec()
+
+
+# ---------------------------------------------------------------------- training phases
+@pytest.mark.parametrize("rank_sampling", ["per_sample", "per_iteration"])
+def test_adversarial_phase_runs_and_is_logged(tiny_params, s_curve, rank_sampling):
+    """n_iter > 0 plays the LWGAN game; its losses appear in history_ and are finite."""
+    est = LWGANEstimator(latent_dim=3, rank_sampling=rank_sampling, **{**tiny_params, "n_iter": 6}).fit(s_curve)
+    phases = np.array(est.history_["phase"])
+    adversarial = phases == "adversarial"
+    assert adversarial.sum() >= 1
+    for term in ("critic_gap", "gradient_penalty", "reconstruction", "mmd"):
+        assert np.isfinite(np.array(est.history_[term])[adversarial]).all()
+    assert set(phases) == {"warmup", "adversarial", "critic_refit"}
+
+
+def test_divergence_is_reported(tiny_params, s_curve):
+    """A learning rate that blows the losses up stops the fit with a clear error."""
+    est = LWGANEstimator(latent_dim=2, **{**tiny_params, "n_warmup": 30, "learning_rate": 1e30})
+    with pytest.raises(TrainingDiverged, match="diverged"):
+        est.fit(s_curve * 1e20)
+
+
+def test_bfloat16_training_is_mixed_precision_and_reproducible(tiny_params, s_curve):
+    """precision='bfloat16' changes the arithmetic of training (not its API) and stays reproducible."""
+    params = dict(latent_dim=2, **{**tiny_params, "n_warmup": 20})
+    full = LWGANEstimator(**params).fit(s_curve)
+    mixed = LWGANEstimator(precision="bfloat16", **params).fit(s_curve)
+    again = LWGANEstimator(precision="bfloat16", **params).fit(s_curve)
+    Z = mixed.transform(s_curve)
+    assert Z.dtype == np.float64 and np.isfinite(Z).all()
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    np.testing.assert_array_equal(again.transform(s_curve), Z)
+    assert not np.array_equal(full.transform(s_curve), Z), "bfloat16 made no difference: autocast is not on"
+
+
+# ------------------------------------------------------------------- the range of ranks
+def test_estimator_uses_the_data_driven_range():
+    """Guards the wiring: latent_dim=None searches default_latent_dim(X) ranks, rank fixed keeps 16."""
+    X = _subspace(200, 2, 30)
+    est = LWGANEstimator(**TINY_PARAMS).fit(X)
+    assert est.latent_dim_ == default_latent_dim(X) < 30
+    assert LWGANEstimator(rank=2, **TINY_PARAMS).fit(X).latent_dim_ == 16
+    # A fixed rank above 16 widens the networks, whether given as a Python or a NumPy integer.
+    assert LWGANEstimator(rank=np.int64(20), **TINY_PARAMS).fit(X).latent_dim_ == 20
+
+
+def test_estimate_at_the_top_of_the_range_warns():
+    """Guards no silent ceiling: 6-dimensional data searched up to rank 2 gives 2 and says so."""
+    X = np.random.default_rng(0).standard_normal((300, 6))
+    with pytest.warns(RankRangeWarning, match=r"largest rank searched.*latent_dim"):
+        # 400 steps: with fewer, the tiny rank-2 networks are not yet one-to-one and rank 1 scores best.
+        est = LWGANEstimator(latent_dim=2, **{**TINY_PARAMS, "n_warmup": 400}).fit(X)
+    assert est.intrinsic_dim_ == 2
+
+
+def test_no_warning_when_the_whole_space_is_searched():
+    """Guards the warning's scope: an estimate equal to n_features is not a ceiling."""
+    X = np.random.default_rng(0).standard_normal((300, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankRangeWarning)
+        params = {**TINY_PARAMS, "n_warmup": 400, "encoder_layers": (32, 32), "generator_layers": (32, 32)}
+        est = LWGANEstimator(latent_dim=2, **params).fit(X)
+    assert est.intrinsic_dim_ == 2
+
+
+def test_interval_is_reported_and_contains_the_estimate(s_curve):
+    """Guards intrinsic_dim_interval_: ordered ranks within the searched range, around the estimate."""
+    est = LWGANEstimator(**TINY_PARAMS).fit(s_curve)
+    low, high = est.intrinsic_dim_interval_
+    assert 1 <= low <= est.intrinsic_dim_ <= high <= est.latent_dim_
+    assert LWGANEstimator(rank=1, latent_dim=2, **TINY_PARAMS).fit(s_curve).intrinsic_dim_interval_ is None
+
+
+def test_estimate_is_invariant_to_shift_and_scale(s_curve):
+    """Guards the data scaling: the same fit, up to float rounding, in other units and origin."""
+    params = {**TINY_PARAMS, "n_warmup": 30}
+    base = LWGANEstimator(**params).fit(s_curve)
+    moved = LWGANEstimator(**params).fit(250.0 * s_curve - 40.0)
+    assert moved.latent_dim_ == base.latent_dim_ and moved.intrinsic_dim_ == base.intrinsic_dim_
+    np.testing.assert_allclose(moved.rank_scores_["mean"], base.rank_scores_["mean"], rtol=1e-3, atol=1e-4)
+
+
+def test_range_is_invariant_to_rotation():
+    """Guards the first estimate inside fit: a rotated copy of the data searches the same ranks."""
+    X = _subspace(300, 3, 40)
+    Q, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((40, 40)))
+    assert LWGANEstimator(**TINY_PARAMS).fit(X @ Q).latent_dim_ == LWGANEstimator(**TINY_PARAMS).fit(X).latent_dim_
+
+
+# ------------------------------------------------------------------------------ dropout
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = load_digits_scaled()
+    return X[:200]
+
+
+PARAMS = {**TINY_PARAMS, "latent_dim": 3, "n_warmup": 30}
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+def test_fit_with_dropout_is_reproducible_and_differs(digits, architecture):
+    """Guards the wiring: dropout changes the training, yet a seeded fit is repeatable and inference is not random."""
+    params = {**PARAMS, "image_shape": (8, 8), "architecture": architecture}
+    state = torch.random.get_rng_state()
+    first = LWGANEstimator(dropout=0.3, **params).fit(digits)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the global generator is left alone
+    second = LWGANEstimator(dropout=0.3, **params).fit(digits)
+    plain = LWGANEstimator(**params).fit(digits)
+    Z = first.transform(digits)
+    np.testing.assert_array_equal(Z, second.transform(digits))
+    np.testing.assert_array_equal(Z, first.transform(digits))  # transform never drops units
+    np.testing.assert_array_equal(first.inverse_transform(Z[:5]), first.inverse_transform(Z[:5]))
+    assert first.score(digits) == first.score(digits)
+    assert not np.allclose(Z, plain.transform(digits))
+
+
+def test_dropout_reaches_encoder_and_generator_only(digits, monkeypatch):
+    """Guards which networks drop units: encoder and generator while training, the critic never."""
+    seen = []
+    original = HiddenDropout.forward
+
+    def spy(self, x):
+        out = original(self, x)
+        seen.append((self.rate, bool((out == 0).any()) and self.rate > 0))
+        return out
+
+    monkeypatch.setattr(HiddenDropout, "forward", spy)
+    est = LWGANEstimator(dropout=0.5, **PARAMS).fit(digits)
+    assert any(dropped for _, dropped in seen)  # some training pass dropped units
+    module = est.module_
+    rates = {name: {sub.rate for sub in net.modules() if isinstance(sub, HiddenDropout)}
+             for name, net in (("encoder", module.encoder), ("generator", module.generator),
+                               ("critic", module.critic))}
+    assert rates == {"encoder": {0.0}, "generator": {0.0}, "critic": {0.0}}  # off again after fit
+    module.set_dropout(0.5, torch.Generator().manual_seed(0))
+    assert {sub.rate for sub in module.critic.modules() if isinstance(sub, HiddenDropout)} == {0.0}
+    assert {sub.rate for sub in module.encoder.modules() if isinstance(sub, HiddenDropout)} == {0.5}
+    module.set_dropout(0.0)
+
+
+def test_dropout_fit_pickles_saves_and_warm_starts(tmp_path):
+    X = make_s_curve_3d(n_samples=120, random_state=0)
+    est = LWGANEstimator(dropout=0.2, **PARAMS).fit(X)
+    save(est, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    assert loaded.get_params()["dropout"] == 0.2
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.transform(X), est.transform(X))
+    # A warm start may change the rate (it shapes no network) and continues the same networks.
+    again.set_params(warm_start=True, dropout=0.0, n_warmup=40).fit(X)
+    assert again.n_steps_["warmup"] == 40
+
+
+def test_dropout_helps_a_small_noisy_autoencoder_generalise():
+    """Guards the purpose: on few noisy digits, dropout lowers the error of reconstructions of held-out digits."""
+    X, _ = load_digits_scaled()
+    rng = np.random.default_rng(0)
+    train, test = X[:300], X[300:400]
+    noisy_train = train + rng.normal(scale=0.25, size=train.shape)
+    noisy_test = test + rng.normal(scale=0.25, size=test.shape)
+    params = {**TINY_PARAMS, "latent_dim": 8, "rank": 8, "n_warmup": 1500, "n_iter": 0, "n_critic_refit": 0,
+              "encoder_layers": (128, 128), "generator_layers": (128, 128), "batch_size": 128}
+    errors = {}
+    for rate in (0.0, 0.3):
+        est = LWGANEstimator(dropout=rate, **params).fit(noisy_train)
+        errors[rate] = float(np.mean((est.inverse_transform(est.transform(noisy_test)) - test) ** 2))
+    assert errors[0.3] < errors[0.0]
+
+
+# ------------------------------------------------------------------------------ threads
+@pytest.fixture
+def threads_seen(monkeypatch):
+    """The torch thread count at every training run and every encoder and generator pass."""
+    seen = {"train": [], "encode": [], "generate": []}
+    run = estimator_module.Trainer.run
+
+    def recording_run(self, *args, **kwargs):
+        seen["train"].append(torch.get_num_threads())
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(estimator_module.Trainer, "run", recording_run)
+    for name in ("encode", "generate"):
+        original = getattr(latentspec.lwgan.core._model.LWGANModule, name)
+
+        def recording(self, *args, _original=original, _name=name, **kwargs):
+            seen[_name].append(torch.get_num_threads())
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(latentspec.lwgan.core._model.LWGANModule, name, recording)
+    return seen
+
+
+@pytest.mark.parametrize("idle_cpus_seen", [2.0, 1.0])
+def test_default_trains_and_transforms_with_the_policy_then_restores(
+    s_curve, tiny_params, two_threads, threads_seen, idle, idle_cpus_seen
+):
+    """n_threads=None: every call runs with the policy's count (2 idle CPUs: 2, one busy: 1); torch's 2 come back."""
+    idle(idle_cpus_seen)
+    expected = int(idle_cpus_seen)
+    est = LWGANEstimator(latent_dim=3, rank=2, device="cpu", **tiny_params).fit(s_curve)  # the policy is the CPU's
+    assert torch.get_num_threads() == two_threads
+    est.transform(s_curve)
+    est.inverse_transform(np.zeros((3, 2)))
+    est.sample(2)
+    est.score(s_curve)
+    assert torch.get_num_threads() == two_threads
+    assert set(threads_seen["train"]) == {expected}
+    assert set(threads_seen["encode"]) == {expected}
+    assert set(threads_seen["generate"]) == {expected}
+
+
+def test_explicit_n_threads_is_used_and_restored(s_curve, tiny_params, threads_seen):
+    before = torch.get_num_threads()
+    est = LWGANEstimator(latent_dim=3, rank=2, n_threads=2, **tiny_params).fit(s_curve)
+    est.transform(s_curve[:5])
+    assert torch.get_num_threads() == before
+    assert set(threads_seen["train"]) == {2} and set(threads_seen["encode"]) == {2}
+    threads_seen["encode"].clear()
+    est.set_params(n_threads=1).transform(s_curve[:5])  # read at every call, so set_params applies at once
+    assert set(threads_seen["encode"]) == {1}
+
+
+def test_convolutional_networks_keep_torch_setting_without_a_load_reading(
+    tiny_params, two_threads, threads_seen, idle
+):
+    idle(None)
+    X = np.random.default_rng(0).random((40, 16))
+    LWGANEstimator(latent_dim=2, rank=2, image_shape=(4, 4), **{**tiny_params, "conv_layers": (2,)}).fit(X)
+    assert set(threads_seen["train"]) == {two_threads}
+
+
+def test_failed_fit_restores_threads(s_curve, tiny_params, two_threads):
+    with pytest.raises(ValueError, match="rank=5 is larger than latent_dim=3"):
+        LWGANEstimator(latent_dim=3, rank=5, n_threads=1, **tiny_params).fit(s_curve)
+    assert torch.get_num_threads() == two_threads
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True])
+def test_bad_n_threads_is_refused_at_fit_and_after_set_params(s_curve, tiny_params, fitted_rank2, value):
+    with pytest.raises(ValueError, match="n_threads must be an integer >= 1"):
+        LWGANEstimator(latent_dim=3, n_threads=value, **tiny_params).fit(s_curve)
+    est = copy.deepcopy(fitted_rank2).set_params(n_threads=value)
+    for method, arg in (("transform", s_curve), ("inverse_transform", np.zeros((2, 2))), ("score", s_curve)):
+        with pytest.raises(ValueError, match="n_threads"):
+            getattr(est, method)(arg)
+    with pytest.raises(ValueError, match="n_threads"):
+        est.sample(2)

@@ -1,10 +1,19 @@
-"""The rank-conditioned networks: codes and masks, the conditioned layer, the written-out penalty gradient."""
+"""The rank-conditioned networks (latentspec/lwgan/core/_networks.py): codes and masks, the conditioned layer,
+the written-out penalty gradient, dropout of hidden units.
+"""
 
 import pytest
 import torch
 
 from latentspec.lwgan.core._losses import gradient_norm_penalty
-from latentspec.lwgan.core._networks import ConditionedMLP, initialise, one_hot_codes, rank_masks, thermometer_codes
+from latentspec.lwgan.core._networks import (
+    ConditionedMLP,
+    HiddenDropout,
+    initialise,
+    one_hot_codes,
+    rank_masks,
+    thermometer_codes,
+)
 
 
 def test_codes_and_masks():
@@ -68,3 +77,34 @@ def test_conditioned_mlp_code_forms_agree():
     per_block = one_hot_codes(torch.tensor([2, 4]), 4)[:, None, :]
     torch.testing.assert_close(net(x, per_block), net(x, per_row))
     torch.testing.assert_close(net(x[:3], per_row[0]), net(x[:3], per_row[:3]))
+
+
+def test_hidden_dropout_drops_at_the_rate_and_rescales():
+    """Guards the masks: about `rate` of the units are zeroed, the rest scaled so the mean is kept."""
+    drop = HiddenDropout()
+    drop.activate(0.25, torch.Generator().manual_seed(0))
+    x = torch.ones(200, 500)
+    y = drop(x)
+    dropped = (y == 0).float().mean().item()
+    assert abs(dropped - 0.25) < 0.01
+    torch.testing.assert_close(y[y != 0], torch.full_like(y[y != 0], 1 / 0.75))
+    assert abs(y.mean().item() - 1.0) < 0.02
+    # Same generator state, same masks; the global generator is not used.
+    state = torch.random.get_rng_state()
+    again = HiddenDropout()
+    again.activate(0.25, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(again(x), y)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_hidden_dropout_is_the_identity_outside_training():
+    drop = HiddenDropout()
+    drop.activate(0.5, torch.Generator().manual_seed(0))
+    x = torch.randn(4, 50)
+    with torch.no_grad():
+        assert torch.equal(drop(x), x)
+    drop.eval()
+    assert torch.equal(drop(x), x)
+    drop.train()
+    drop.activate(0.0, None)
+    assert torch.equal(drop(x), x) and drop.generator is None

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from latentspec.lwgan._rank_selection import RANK_RULES, choose_rank
+from latentspec.lwgan._rank_selection import RANK_RULES, choose_rank, rank_interval
 
 
 def _scores(means, n_repeats=50, shared_sd=0.0, own_sd=0.0, seed=0):
@@ -114,3 +114,22 @@ def test_unknown_rule_raises():
     """Guards rule validation: an unknown rule is a ValueError naming the known ones."""
     with pytest.raises(ValueError, match="rank_rule must be one of.*one_se"):
         choose_rank(np.ones((3, 2)), "elbow")
+
+
+def test_rank_interval_on_synthetic_scores():
+    """Guards the interval rule: a flat tail after rank 3 is one interval; a clear minimum is a point."""
+    rng = np.random.default_rng(0)
+
+    def centred(shape):  # noise whose column means are exactly 0, so the designed means hold
+        noise = 0.05 * rng.standard_normal(shape)
+        return noise - noise.mean(axis=0)
+
+    flat = np.array([5.0, 2.0, 1.0, 1.0, 1.0]) + centred((50, 5))
+    rank, summary = choose_rank(flat, "one_se")
+    low, high = rank_interval(summary, rank)
+    assert low == 3 and high >= 4
+    sharp = np.array([5.0, 2.0, 1.0, 2.0, 3.0]) + centred((50, 5))
+    rank, summary = choose_rank(sharp, "one_se")
+    assert rank_interval(summary, rank) == (3, 3)
+    # The chosen rank is always inside, even when another rule picked it outside the one-SE set.
+    assert rank_interval(summary, 5) == (3, 5)

@@ -1,4 +1,8 @@
-"""estimate-dim on files: header rows (numeric names too), index columns, and errors that name file, line and column."""
+"""Reading the command line's files (latentspec/app/_data_files.py), through estimate-dim.
+
+.csv and .npz files, header rows (numeric names too), index columns, and errors that name file, line
+and column.
+"""
 
 import json
 
@@ -29,6 +33,20 @@ def _run(capsys, *argv):
     code = cli.main(["estimate-dim", *map(str, argv), "--json", "--no-plot"])
     captured = capsys.readouterr()
     return code, (json.loads(captured.out) if code == 0 else None), captured.err
+
+
+# ----------------------------------------------------------------------------------------- file types
+@pytest.mark.parametrize("suffix", [".csv", ".npz"])
+def test_estimate_dim_reads_csv_and_npz(tmp_path, capsys, tiny_cli, suffix):
+    """CSV and single-array NPZ files are read as (n_samples, n_features)."""
+    X = np.random.default_rng(1).normal(size=(40, 2))
+    path = tmp_path / f"x{suffix}"
+    if suffix == ".csv":
+        np.savetxt(path, X, delimiter=",")
+    else:
+        np.savez(path, X=X)
+    assert cli.main(["estimate-dim", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_features"] == 2
 
 
 # ----------------------------------------------------------------------------------------- header rows
@@ -81,21 +99,14 @@ def test_names_header_is_silent_and_comment_lines_are_skipped(tmp_path, capsys, 
     assert code == 0 and result["n_samples"] == 40 and err == ""
 
 
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["s_curve", "--header", "yes"], "--header applies to files only; 's_curve' is a built-in data set"),
-        (["s_curve", "--drop-first-column"], "--drop-first-column applies to files only"),
-        (["{tmp}/x.npy", "--header", "no"], "--header applies to .csv files only"),
-        (["{tmp}/one.csv", "--drop-first-column"], "has only one column"),
-    ],
-)
-def test_file_options_refused_where_they_do_not_apply(tmp_path, capsys, tiny_cli, argv, message):
-    np.save(tmp_path / "x.npy", np.ones((10, 2)))
-    (tmp_path / "one.csv").write_text("1\n2\n3\n")
-    assert cli.main(["estimate-dim", *(a.format(tmp=tmp_path) for a in argv)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
+def test_csv_with_a_header_row(tmp_path, capsys, tiny_cli):
+    """A first row of column names (x,y,z) is skipped, not an error; the data rows are all read."""
+    path = tmp_path / "x.csv"
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    path.write_text("x,y,z\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in X) + "\n")
+    assert cli.main(["estimate-dim", str(path), "--json", "--no-plot"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_samples"] == 30 and result["n_features"] == 3
 
 
 # ----------------------------------------------------------------------------------------- errors

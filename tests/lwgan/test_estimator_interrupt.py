@@ -1,4 +1,8 @@
-"""Interrupted fits keep a usable state and continue exactly; diverged fits leave nothing broken."""
+"""Interrupted fits keep a usable state and continue exactly; diverged fits leave nothing broken.
+
+Through LWGANEstimator: the rewind and the FitInterrupted warning of latentspec/lwgan/_fit_progress.py, the
+checkpoints and divergence checks of latentspec/lwgan/core/_training.py, and warm starts.
+"""
 
 import pickle
 

@@ -36,19 +36,6 @@ def test_estimate_dim_json_on_npy(tmp_path, capsys, tiny_cli):
     assert result["rank_scores"]["rank"] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".npz"])
-def test_estimate_dim_reads_csv_and_npz(tmp_path, capsys, tiny_cli, suffix):
-    """CSV and single-array NPZ files are read as (n_samples, n_features)."""
-    X = np.random.default_rng(1).normal(size=(40, 2))
-    path = tmp_path / f"x{suffix}"
-    if suffix == ".csv":
-        np.savetxt(path, X, delimiter=",")
-    else:
-        np.savez(path, X=X)
-    assert cli.main(["estimate-dim", str(path), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["n_features"] == 2
-
-
 def test_estimate_dim_table_on_builtin(capsys, tiny_cli):
     """A built-in data set name prints a table and the known dimension."""
     assert cli.main(["estimate-dim", "swiss_roll", "--n-samples", "80"]) == 0
@@ -160,7 +147,7 @@ def test_python_dash_m_runs_the_command_line():
     assert "neither a file nor a data set name" in done.stderr
 
 
-# ----------------------------------------------------------- threads, --version, headers, --quick
+# ------------------------------------------------------------------ threads, --version, --quick
 @pytest.fixture
 def cli_kwargs(monkeypatch, tmp_path, tiny_params):
     """The keyword arguments the command line gives LWGANEstimator (fitted with the tiny settings)."""
@@ -227,16 +214,6 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"latentspec {latentspec.__version__}"
 
 
-def test_csv_with_a_header_row(tmp_path, capsys, tiny_cli):
-    """A first row of column names (x,y,z) is skipped, not an error; the data rows are all read."""
-    path = tmp_path / "x.csv"
-    X = np.random.default_rng(0).normal(size=(30, 3))
-    path.write_text("x,y,z\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in X) + "\n")
-    assert cli.main(["estimate-dim", str(path), "--json", "--no-plot"]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["n_samples"] == 30 and result["n_features"] == 3
-
-
 def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
     """--quick: small networks and few steps (real settings, not the test's tiny ones), a result in seconds."""
     import time
@@ -250,7 +227,7 @@ def test_quick_fits_in_seconds(tmp_path, capsys, monkeypatch):
     assert result["quick"] is True and result["rank_scores"]["rank"] == [1, 2, 3]
 
 
-# ----------------------------------------------------------------------------------------- progress, --n-samples
+# ----------------------------------------------------------------- progress, --n-samples, file options
 class _Terminal:
     """A stand-in stderr that says it is a terminal and keeps what is written."""
 
@@ -302,19 +279,18 @@ def test_n_samples_with_a_file_is_an_error(tmp_path, capsys, tiny_cli):
     assert len(err.splitlines()) == 1
 
 
-def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
-    """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
-    pytest.importorskip("matplotlib")
-    from latentspec.app import _demo as demo
-
-    seen = {}
-
-    def stop(X, params):
-        seen.update(params)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(demo, "_estimate_dimension", stop)
-    for progress, verbose in ((True, 1), (False, 0)):
-        with pytest.raises(KeyboardInterrupt):
-            demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress)
-        assert seen["verbose"] == verbose
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["s_curve", "--header", "yes"], "--header applies to files only; 's_curve' is a built-in data set"),
+        (["s_curve", "--drop-first-column"], "--drop-first-column applies to files only"),
+        (["{tmp}/x.npy", "--header", "no"], "--header applies to .csv files only"),
+        (["{tmp}/one.csv", "--drop-first-column"], "has only one column"),
+    ],
+)
+def test_file_options_refused_where_they_do_not_apply(tmp_path, capsys, tiny_cli, argv, message):
+    np.save(tmp_path / "x.npy", np.ones((10, 2)))
+    (tmp_path / "one.csv").write_text("1\n2\n3\n")
+    assert cli.main(["estimate-dim", *(a.format(tmp=tmp_path) for a in argv)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1

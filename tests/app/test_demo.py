@@ -1,4 +1,6 @@
-"""The demo report: ``latentspec demo --quick`` writes index.html, its figures and results.json."""
+"""The demo (latentspec/app/_demo.py) and its report: ``latentspec demo --quick`` writes index.html, its figures
+and results.json.
+"""
 
 import contextlib
 import io
@@ -13,7 +15,6 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.image import imread  # noqa: E402
 
-from latentspec import rank_uncertainty
 from latentspec.app import _cli as cli  # noqa: E402
 from latentspec.app._demo import PAIRS  # noqa: E402
 
@@ -122,20 +123,19 @@ def test_demo_errors_are_one_line(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "r").exists()
 
 
-def test_rank_uncertainty_reads_the_paired_standard_errors(fitted_auto):
-    """Ranks within one paired standard error of the best, recomputed from rank_scores_."""
-    scores = fitted_auto.rank_scores_
-    u = rank_uncertainty(fitted_auto)
-    best = int(np.argmin(scores["mean"]))
-    expected = [int(r) for r, m, s in zip(scores["rank"], scores["mean"], scores["std_error_diff"])
-                if m - scores["mean"][best] <= s]
-    assert u["within_one_se"] == expected and u["best_rank"] == best + 1
-    assert u["estimate"] == fitted_auto.intrinsic_dim_
-    assert u["score"] == pytest.approx(scores["mean"][fitted_auto.intrinsic_dim_ - 1])
+def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
+    """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
+    pytest.importorskip("matplotlib")
+    from latentspec.app import _demo as demo
 
+    seen = {}
 
-def test_rank_uncertainty_of_a_fixed_rank(fitted_rank2):
-    """A fixed rank is its own estimate, with the standard error of its score."""
-    u = rank_uncertainty(fitted_rank2)
-    assert u["estimate"] == u["best_rank"] == 2 and u["within_one_se"] == [2]
-    assert u["std_error"] == pytest.approx(fitted_rank2.rank_scores_["std_error"][0])
+    def stop(X, params):
+        seen.update(params)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "_estimate_dimension", stop)
+    for progress, verbose in ((True, 1), (False, 0)):
+        with pytest.raises(KeyboardInterrupt):
+            demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress)
+        assert seen["verbose"] == verbose

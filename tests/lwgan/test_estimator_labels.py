@@ -1,7 +1,9 @@
-"""The deep LSD paper's setting: LWGANEstimator(label_mode="classifier").
+"""The labels of LWGANEstimator (label_weight > 0), in its two label modes.
 
-The prior stays N(0, I); only the encoder (with a linear classifier of its codes)
-sees the labels. Tiny settings: separated blobs, small networks, a few hundred steps.
+The deep LSD paper's setting, label_mode="classifier": the prior stays N(0, I); only
+the encoder (with a linear classifier of its codes) sees the labels. The default,
+label_mode="prior": a class-conditional prior puts every class on its own latent axis.
+Tiny settings: separated blobs, small networks, a few hundred steps.
 """
 
 import pickle
@@ -14,7 +16,6 @@ from sklearn.pipeline import make_pipeline
 import latentspec
 from latentspec import LatentRotator, LWGANEstimator, QuasiEigenBasis
 from latentspec._validation import check_seed
-from latentspec.lsd._gram_schmidt import _lift_class_means
 
 
 def labelled_blobs(n_per_class=60, n_classes=3, dim=6, seed=0):
@@ -25,6 +26,7 @@ def labelled_blobs(n_per_class=60, n_classes=3, dim=6, seed=0):
     return centres[y] + 0.3 * rng.standard_normal((len(y), dim)), y
 
 
+# -------------------------------------------------------------- label_mode="classifier"
 SMALL = {
     "n_warmup": 400, "n_critic_refit": 2, "n_score_repeats": 2, "batch_size": 90,
     "encoder_layers": (32,), "generator_layers": (32,), "critic_layers": (16,),
@@ -126,28 +128,99 @@ def test_bad_label_mode_and_changed_mode_on_warm_start():
         est.set_params(label_mode="prior").fit(X, y)
 
 
-def test_lift_makes_a_simplex_orthogonal_and_leaves_orthogonal_means_alone():
-    """Guards the basis step for centred codes: negatively correlated means get a common offset, others none."""
-    rng = np.random.default_rng(0)
-    simplex = np.eye(4)[:, :4] - 0.25  # four centred means in R^4 (span 3 dimensions)
-    means = np.hstack([simplex, np.zeros((4, 2))]) @ np.linalg.qr(rng.standard_normal((6, 6)))[0]
-    lifted, offset = _lift_class_means(means)
-    gram = lifted @ lifted.T
-    np.testing.assert_allclose(gram - np.diag(np.diag(gram)), 0.0, atol=1e-12)
-    assert offset == pytest.approx(np.sqrt(0.25))
-    orthogonal = 3.0 * np.eye(3, 5)
-    same, none = _lift_class_means(orthogonal)
-    assert none == 0.0 and same is orthogonal
-    spanning = -np.eye(3) + 0.1  # negatively correlated, but they span R^3: no direction is free
-    assert _lift_class_means(spanning)[1] == 0.0
+# -------------------------------------- label_mode="prior": the class-conditional prior
+@pytest.fixture(scope="module")
+def supervised():
+    X, y = labelled_blobs()
+    params = {"n_warmup": 300, "n_critic_refit": 2, "n_score_repeats": 2, "batch_size": 90}
+    small = {"encoder_layers": (32,), "generator_layers": (32,), "critic_layers": (16,)}
+    return LWGANEstimator(latent_dim=4, rank=3, label_weight=5.0, random_state=0, **params, **small).fit(X, y), X, y
 
 
-def test_basis_of_centred_codes_classifies():
-    """Guards the lift end to end: codes centred by a prior like N(0, I) get a direction for every class."""
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(4), 100)
-    centres = 2.0 * (np.eye(4, 6) - np.eye(4, 6).mean(axis=0))  # sum to zero
-    Z = centres[y] + 0.3 * rng.standard_normal((400, 6))
-    Z -= Z.mean(axis=0)
-    basis = QuasiEigenBasis(n_rounds=1, random_state=0).fit(Z, y)
-    assert basis.score(Z, y) > 0.99
+def test_each_class_gets_its_own_latent_axis(supervised):
+    """Guards the prior N(7 e_k, I): the mean code of class k is largest on coordinate k."""
+    model, X, y = supervised
+    Z = model.transform(X)
+    means = np.array([Z[y == k].mean(axis=0) for k in range(3)])
+    assert list(means.argmax(axis=1)) == [0, 1, 2]
+    assert np.all(means.max(axis=1) > 2.0)
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    np.testing.assert_allclose(model.class_weights_, [1 / 3] * 3)
+
+
+def test_samples_come_from_every_component(supervised):
+    """Guards sample(): draws from the mixture decode near the data of every class."""
+    model, X, y = supervised
+    samples = model.sample(300, random_state=0)
+    centres = np.array([X[y == k].mean(axis=0) for k in range(3)])
+    nearest = np.linalg.norm(samples[:, None, :] - centres[None], axis=-1).argmin(axis=1)
+    assert set(nearest) == {0, 1, 2}
+
+
+def test_sample_below_the_number_of_classes(supervised):
+    """Guards sample(rank=r) with r < K: components beyond r are projected, the draws stay finite."""
+    model, X, y = supervised
+    assert np.array_equal(model.sample(20, random_state=0, rank=3), model.sample(20, random_state=0))
+    assert np.isfinite(model.sample(20, random_state=0, rank=1)).all()
+    assert not np.allclose(model.sample(20, random_state=0, rank=1), model.sample(20, random_state=0))
+
+
+def test_quasi_eigenbasis_reads_the_label_axes(supervised):
+    """Guards the purpose: the LSD rule classifies the codes of a labelled model."""
+    model, X, y = supervised
+    basis = QuasiEigenBasis(n_rounds=2, n_draws=300, random_state=0).fit(model.transform(X), y)
+    assert basis.score(model.transform(X), y) > 0.95
+
+
+def test_labels_are_ignored_without_label_weight():
+    """Guards the default: y changes nothing when label_weight is 0."""
+    X, y = labelled_blobs(n_per_class=20)
+    params = {"n_warmup": 5, "n_critic_refit": 2, "n_score_repeats": 2, "rank": 2, "random_state": 0}
+    with_y = LWGANEstimator(**params).fit(X, y)
+    without = LWGANEstimator(**params).fit(X)
+    np.testing.assert_array_equal(with_y.transform(X), without.transform(X))
+    assert with_y.classes_ is None
+
+
+@pytest.mark.parametrize(
+    ("params", "labels", "message"),
+    [
+        ({"rank": 3}, None, "needs class labels"),
+        ({"rank": "auto"}, "y", "needs a fixed integer rank"),
+        ({"rank": 2}, "y", "use rank >= 3"),
+        ({"rank": 3}, "one", "at least 2 classes"),
+        ({"rank": 3}, "short", "labels but X has"),
+    ],
+)
+def test_bad_label_settings_raise(params, labels, message):
+    """Guards the errors: missing or unusable labels name the problem."""
+    X, y = labelled_blobs(n_per_class=10)
+    y_arg = {"y": y, "one": np.zeros_like(y), "short": y[:-1], None: None}[labels]
+    est = LWGANEstimator(latent_dim=4, label_weight=1.0, n_warmup=2, **params)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y_arg)
+
+
+def test_pipeline_passes_labels_to_the_model():
+    """Guards the Pipeline path: fit(X, y) reaches both steps."""
+    X, y = labelled_blobs(n_per_class=20)
+    pipe = make_pipeline(
+        LWGANEstimator(latent_dim=3, rank=3, label_weight=1.0, n_warmup=20, n_critic_refit=2, n_score_repeats=2,
+                       random_state=0),
+        QuasiEigenBasis(n_rounds=1, random_state=0),
+    ).fit(X, y)
+    np.testing.assert_array_equal(pipe[0].classes_, [0, 1, 2])
+    assert pipe.predict(X).shape == y.shape
+
+
+def test_adversarial_phase_keeps_the_class_axes():
+    """Guards the game with labels: class-balanced batches and the class-conditional prior there too."""
+    X, y = labelled_blobs()
+    params = {"n_warmup": 300, "n_iter": 5, "n_critic_refit": 2, "n_score_repeats": 2, "batch_size": 90}
+    small = {"encoder_layers": (32,), "generator_layers": (32,), "critic_layers": (16,)}
+    model = LWGANEstimator(latent_dim=4, rank=3, label_weight=5.0, random_state=0, **params, **small).fit(X, y)
+    phases = np.array(model.history_["phase"])
+    assert (phases == "adversarial").any()
+    assert np.isfinite(np.array(model.history_["mmd"])[phases == "adversarial"]).all()
+    Z = model.transform(X)
+    assert [int(Z[y == k].mean(axis=0).argmax()) for k in range(3)] == [0, 1, 2]

@@ -1,16 +1,12 @@
-"""Convolutional networks for images: shapes, rank masking, the penalty gradient, a tiny fit."""
-
-import pickle
+"""Convolutional networks for images (latentspec/lwgan/core/_conv.py): shapes, rank masking, the penalty gradient."""
 
 import numpy as np
 import pytest
 import torch
 
-from latentspec import LWGANEstimator, load, save
-from latentspec.datasets import load_digits_scaled
 from latentspec.lwgan.core._conv import ConvConditioned, ConvGenerator, conv_output_size
 from latentspec.lwgan.core._model import LWGANModule, RankLayout
-from latentspec.lwgan.core._networks import ConditionedMLP, initialise
+from latentspec.lwgan.core._networks import initialise
 
 
 @pytest.mark.parametrize("image_shape", [(1, 8, 8), (3, 6, 10), (1, 28, 28), (2, 7, 5)])
@@ -63,61 +59,3 @@ def test_penalty_gradient_matches_autograd(code_shape):
         out, grad = critic.forward_with_input_gradient(x, code, first_row=2)
     assert not out.requires_grad and not grad.requires_grad
     torch.testing.assert_close(grad, expected_grad[2:], **close)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits_scaled()
-    return X[:300], y[:300]
-
-
-@pytest.fixture(scope="module")
-def conv_fit(digits):
-    X, _ = digits
-    return LWGANEstimator(latent_dim=4, image_shape=(8, 8), n_warmup=10, n_iter=2, n_critic=1, n_critic_refit=2,
-                          encoder_layers=(16,), generator_layers=(16,), critic_layers=(16,), conv_layers=(4, 8),
-                          batch_size=32, n_score_repeats=2, random_state=0).fit(X)
-
-
-def test_image_shape_chooses_convolutions(conv_fit, digits):
-    """Guards the automatic choice and a tiny fit: conv networks, right shapes, finite, reproducible."""
-    X, _ = digits
-    assert isinstance(conv_fit.module_.encoder, ConvConditioned)
-    assert isinstance(conv_fit.module_.generator, ConvGenerator)
-    Z = conv_fit.transform(X)
-    assert Z.shape == (300, conv_fit.rank_) and np.isfinite(Z).all()
-    assert conv_fit.inverse_transform(Z).shape == (300, 64)
-    assert conv_fit.sample(3, random_state=0).shape == (3, 64)
-    again = LWGANEstimator(**conv_fit.get_params()).fit(X)
-    np.testing.assert_array_equal(again.transform(X), Z)
-
-
-def test_mlp_can_be_forced_for_images(digits, tiny_params):
-    X, _ = digits
-    est = LWGANEstimator(latent_dim=2, image_shape=(8, 8), architecture="mlp", **tiny_params).fit(X)
-    assert isinstance(est.module_.encoder, ConditionedMLP)
-
-
-def test_conv_model_pickles_and_saves(conv_fit, digits, tmp_path):
-    X, _ = digits
-    expected = conv_fit.transform(X)
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(conv_fit)).transform(X), expected)
-    save(conv_fit, tmp_path / "conv.safetensors")
-    np.testing.assert_array_equal(load(tmp_path / "conv.safetensors").transform(X), expected)
-
-
-@pytest.mark.parametrize(
-    "params, match",
-    [
-        ({"architecture": "conv"}, "needs image_shape"),
-        ({"architecture": "cnn", "image_shape": (8, 8)}, "architecture"),
-        ({"image_shape": (8, 8), "conv_layers": (4, 4, 4, 4)}, "too small"),
-        ({"image_shape": (8, 8), "conv_layers": ()}, "conv_layers"),
-        ({"image_shape": (8, 8), "conv_layers": (4, 0)}, "conv_layers"),
-        ({"image_shape": (4, 4)}, "holds 16 values"),
-    ],
-)
-def test_bad_image_settings(digits, tiny_params, params, match):
-    X, _ = digits
-    with pytest.raises(ValueError, match=match):
-        LWGANEstimator(latent_dim=2, **{**tiny_params, **params}).fit(X)

@@ -1,4 +1,6 @@
-"""The parameter table of LWGANEstimator: every rule names the parameter, and widths are consistent."""
+"""The parameter table of LWGANEstimator (latentspec/lwgan/_params.py): every rule names the parameter, and
+widths are consistent.
+"""
 
 from __future__ import annotations
 
@@ -49,21 +51,9 @@ def test_the_parameters_are_checked_once_per_fit(monkeypatch):
     assert sorted(calls) == sorted(PARAMETER_RULES)
 
 
-def test_the_latent_dimension_to_build():
-    X = np.random.default_rng(0).standard_normal((50, 5))
-    assert LWGANEstimator(latent_dim=3)._latent_dim_for(X, resume=False) == 3
-    assert LWGANEstimator(rank=2)._latent_dim_for(X, resume=False) == 5  # min(n_features, max(16, rank))
-
-
 def test_a_rank_above_the_range_built_says_where_the_range_came_from():
     """latent_dim=None with five features builds five ranks: the message says so, not 'latent_dim=5'."""
     with pytest.raises(ValueError, match=r"latent_dim=None gives min\(n_features, max\(16, rank\)\) = 5.*5 features"):
         LWGANEstimator(rank=8).fit(np.random.default_rng(0).standard_normal((30, 5)))
     with pytest.raises(ValueError, match=r"rank=4 is larger than latent_dim=3; choose rank <= latent_dim"):
         check_rank(4, 3, 3, 5)
-
-
-def test_the_network_spec_compares_lists_and_tuples_alike():
-    spec = LWGANEstimator(encoder_layers=[8, 8])._network_spec()
-    assert spec == LWGANEstimator(encoder_layers=(8, 8))._network_spec()
-    assert LWGANEstimator(activation="silu")._network_spec() != LWGANEstimator()._network_spec()

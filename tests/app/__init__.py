@@ -1,0 +1,1 @@
+"""Tests of latentspec.app, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of latentspec.datasets, one file per module."""

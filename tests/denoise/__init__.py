@@ -1,0 +1,1 @@
+"""Tests of latentspec.denoise, one file per module."""

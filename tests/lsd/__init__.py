@@ -1,0 +1,1 @@
+"""Tests of latentspec.lsd, one file per module."""

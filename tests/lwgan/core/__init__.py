@@ -1,0 +1,1 @@
+"""Tests of latentspec.lwgan.core, one file per module."""
