@@ -294,3 +294,34 @@ def test_file_options_refused_where_they_do_not_apply(tmp_path, capsys, tiny_cli
     assert cli.main(["estimate-dim", *(a.format(tmp=tmp_path) for a in argv)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_estimate_dim_shows_the_first_estimate_and_what_contradicts_the_estimate(tmp_path, capsys, tiny_cli,
+                                                                                 monkeypatch):
+    """The diagnostics reach the user: the TwoNN estimate, and a WARNING line when it contradicts the rank."""
+    import warnings
+
+    import latentspec.lwgan._estimator as module
+
+    path = tmp_path / "x.npy"
+    np.save(path, np.random.default_rng(0).standard_normal((200, 5)))
+    monkeypatch.setattr(module, "two_nn_dimension", lambda X: 4.6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert cli.main(["estimate-dim", str(path), "--no-plot", "--latent-dim", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "nearest-neighbour (TwoNN) estimate of the same data: 4.6" in out
+    assert "WARNING: the estimate cannot be trusted: the estimate 1 is less than half" in out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert cli.main(["estimate-dim", str(path), "--no-plot", "--latent-dim", "1", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["uncertainty"]["first_estimate"] == 4.6
+    assert result["uncertainty"]["problems"] and result["uncertainty"]["interval"] == [1, 1]
+
+
+def test_estimate_dim_standardize_option(capsys, cli_kwargs):
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "100", "--no-plot", "--standardize"]) == 0
+    assert cli_kwargs["standardize"] is True
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "100", "--no-plot"]) == 0
+    assert cli_kwargs["standardize"] is False

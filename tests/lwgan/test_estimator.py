@@ -925,3 +925,143 @@ def test_bad_n_threads_is_refused_at_fit_and_after_set_params(s_curve, tiny_para
             getattr(est, method)(arg)
     with pytest.raises(ValueError, match="n_threads"):
         est.sample(2)
+
+
+# ------------------------------------------------------- what a new user hit
+@pytest.mark.parametrize(
+    "X",
+    [np.ones((300, 4)), np.ones((300, 4)) + 1e30, np.full((50, 3), -7.5, dtype=np.float32)],
+    ids=["ones", "ones_plus_1e30", "float32"],
+)
+def test_constant_data_is_refused_with_its_dimension(X, tiny_params):
+    """Constant rows have intrinsic dimension 0: fit says so instead of returning 1."""
+    with pytest.raises(ValueError, match=r"X is constant: all \d+ rows are the same point.*intrinsic dimension is 0"):
+        LWGANEstimator(**tiny_params).fit(X)
+
+
+def test_one_varying_row_is_not_constant(tiny_params):
+    X = np.ones((40, 3))
+    X[7, 1] = 2.0
+    assert LWGANEstimator(latent_dim=2, **tiny_params).fit(X).rank_ >= 1
+
+
+def test_features_on_far_apart_scales_warn_and_standardize_divides_each(tiny_params):
+    """One overall spread keeps relative scales (and warns when they span orders of magnitude);
+    standardize=True divides each feature by its own, so a change of units changes nothing."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3)) * [1000.0, 1.0, 0.5]
+    with pytest.warns(UserWarning, match="differ by more than a factor of 100.*standardize=True"):
+        est = LWGANEstimator(latent_dim=2, **tiny_params).fit(X)
+    assert np.ndim(est.scale_) == 0 and est.scale_ == pytest.approx(np.sqrt(np.mean((X - X.mean(0)) ** 2)))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*differ by more than a factor of 100")
+        standardized = LWGANEstimator(latent_dim=2, standardize=True, **tiny_params).fit(X)
+        in_other_units = LWGANEstimator(latent_dim=2, standardize=True, **tiny_params).fit(X * [1e-3, 1.0, 10.0])
+    np.testing.assert_allclose(standardized.scale_, X.std(axis=0))
+    np.testing.assert_allclose(standardized.transform(X), in_other_units.transform(X * [1e-3, 1.0, 10.0]), atol=1e-4)
+    np.testing.assert_allclose(standardized.inverse_transform(standardized.transform(X[:5])),
+                               in_other_units.inverse_transform(in_other_units.transform(X[:5] * [1e-3, 1.0, 10.0]))
+                               / [1e-3, 1.0, 10.0], rtol=1e-3, atol=1e-3)
+
+
+def test_shifting_or_scaling_the_data_by_a_constant_changes_no_estimate(s_curve, tiny_params):
+    """The data are centred and divided by their spread: the fit sees the same numbers."""
+    params = {**tiny_params, "n_threads": 1}
+    base = LWGANEstimator(**params).fit(s_curve)
+    for moved in (s_curve + 1e3, s_curve * 1e-3, s_curve * 250.0):
+        other = LWGANEstimator(**params).fit(moved)
+        assert other.intrinsic_dim_ == base.intrinsic_dim_
+        np.testing.assert_allclose(other.rank_scores_["mean"], base.rank_scores_["mean"], rtol=1e-3, atol=1e-4)
+
+
+def test_dimension_is_intrinsic_dim_under_scikit_dimension_name(fitted_auto, fitted_rank2):
+    from sklearn.exceptions import NotFittedError
+
+    assert fitted_auto.dimension_ == fitted_auto.intrinsic_dim_ is not None
+    assert fitted_rank2.dimension_ is None  # a fixed rank estimates nothing
+    with pytest.raises(NotFittedError):
+        LWGANEstimator().dimension_  # noqa: B018
+
+
+def _fit_digest(est: LWGANEstimator) -> bytes:
+    state = est.module_.state_dict()
+    parts = [state[name].numpy().tobytes() for name in sorted(state)] + [est.rank_scores_["per_repeat"].tobytes()]
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_explicit_threads_give_fits_identical_bit_for_bit_whatever_the_load(s_curve, tiny_params, n_threads):
+    """n_threads set: an idle machine, a load reading that would choose other threads, and a busy CPU agree."""
+    import subprocess
+    import sys
+
+    import latentspec.lwgan.core._threads as threads
+
+    params = {**tiny_params, "n_warmup": 40, "n_critic_refit": 5, "n_score_repeats": 4, "n_threads": n_threads}
+    digests = [_fit_digest(LWGANEstimator(**params).fit(s_curve))]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threads, "idle_cpus", lambda seconds=0.1: 0.2)  # the policy would take one thread
+        digests.append(_fit_digest(LWGANEstimator(**params).fit(s_curve)))
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        digests.append(_fit_digest(LWGANEstimator(**params).fit(s_curve)))
+    finally:
+        busy.kill()
+        busy.wait()
+    assert digests[1] == digests[0] and digests[2] == digests[0]
+
+
+def _plane(seed: int, n: int = 400, n_features: int = 6, dim: int = 2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((n_features, dim)))[0]
+    return rng.uniform(-1, 1, (n, dim)) @ basis.T
+
+
+def _arc(seed: int, n: int = 400) -> np.ndarray:
+    t = np.random.default_rng(seed).uniform(0, 1.5 * np.pi, n)
+    return np.c_[np.cos(t), np.sin(t), 0.3 * t]
+
+
+# Small networks, few steps: a fit of 400 rows takes a few seconds and keeps a clear margin
+# between the true rank and its neighbours (measured on seeds 0-3 of each data set).
+SMALL_FIT = {"encoder_layers": (32, 32), "generator_layers": (32, 32), "critic_layers": (32, 32), "n_warmup": 500,
+             "n_critic_refit": 20, "n_score_repeats": 10, "batch_size": 128, "n_threads": 1}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("data", "latent_dim", "true_dim"),
+    [(_plane, 4, 2), (lambda seed: _plane(seed, n_features=8, dim=3), 5, 3), (_arc, 3, 1)],
+    ids=["plane_2_in_6", "subspace_3_in_8", "arc_1_in_3"],
+)
+def test_finds_the_dimension_of_data_whose_answer_is_known(data, latent_dim, true_dim, seed):
+    """The headline, in the default test run: small fits find 2, 3 and 1 on planes and a curved arc."""
+    est = LWGANEstimator(latent_dim=latent_dim, random_state=seed, **SMALL_FIT).fit(data(seed))
+    assert est.intrinsic_dim_ == true_dim
+    assert est.intrinsic_dim_interval_ == (true_dim, true_dim)
+    assert est.diagnostics_["problems"] == []
+
+
+def test_an_estimate_far_from_the_first_estimate_warns_and_the_diagnostics_say_why(monkeypatch):
+    """The fit's own TwoNN estimate contradicts its rank: UnreliableEstimateWarning, recorded in diagnostics_."""
+    import latentspec.lwgan._estimator as module
+    from latentspec import UnreliableEstimateWarning
+
+    X = _plane(0)
+    monkeypatch.setattr(module, "two_nn_dimension", lambda X: 9.0)  # what TwoNN might say of a 9-D set
+    with pytest.warns(UnreliableEstimateWarning, match=r"estimate 2 .*less than half.*TwoNN\) estimate 6\.0"):
+        est = LWGANEstimator(latent_dim=4, random_state=0, **SMALL_FIT).fit(X)
+    assert est.intrinsic_dim_ == 2
+    assert est.diagnostics_["first_estimate"] == 9.0
+    assert est.diagnostics_["ranks_searched"] == (1, 4)
+    assert est.diagnostics_["interval"] == est.intrinsic_dim_interval_
+    assert est.diagnostics_["problems"] and "less than half" in est.diagnostics_["problems"][0]
+    np.testing.assert_array_equal(est.diagnostics_["train_reconstruction"], est.rank_scores_["reconstruction"])
+
+
+def test_agreeing_estimates_leave_no_problem_and_a_fixed_rank_has_no_first_estimate(fitted_rank2):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", latentspec.UnreliableEstimateWarning)
+        est = LWGANEstimator(latent_dim=4, random_state=1, **SMALL_FIT).fit(_plane(1))
+    assert est.diagnostics_["problems"] == [] and 1.5 < est.diagnostics_["first_estimate"] < 2.5
+    assert fitted_rank2.diagnostics_["first_estimate"] is None and fitted_rank2.diagnostics_["problems"] == []
