@@ -25,7 +25,7 @@ class ExpectedFailure(NamedTuple):
 # The deep LSD estimators build one label direction per class from the class means,
 # so by design (latentspec/lsd/_quasi_eigen.py) fit raises ValueError when the latent space
 # has fewer dimensions than classes, or when the class means are parallel in the same
-# sense (class means that point away from each other are lifted, see _gram_schmidt.py).
+# sense (class means that point away from each other are lifted, see latentspec/lsd/_gram_schmidt.py).
 # Some checks fit only on data like that; every property they test is also tested
 # on valid data in tests/lsd/test_common.py (see test_sklearn_properties_on_valid_data).
 _FEWER_DIMS_THAN_CLASSES = ExpectedFailure(
