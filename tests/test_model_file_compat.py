@@ -1,8 +1,10 @@
 """Model files written by an earlier version load and compute what they computed then.
 
 ``tests/data/model_files`` holds models saved by ``benchmarks/fit_fingerprints.py
---model-files`` before the package was reorganised into one module per idea, with
-32 input rows and the outputs the models gave for them. A change to the file format,
+--model-files`` before the package was reorganised into one module per idea, and
+``tests/data/model_files/0.1.0`` the same configurations saved by version 0.1.0, the
+last before the modules moved into subpackages, each with 32 input rows and the
+outputs the models gave for them. A change to the file format,
 to an attribute an estimator keeps, or to how networks are rebuilt fails here.
 """
 
@@ -26,13 +28,14 @@ EXPECTED_CLASS = {
 }
 
 
+@pytest.mark.parametrize("folder", [FILES, FILES / "0.1.0"], ids=["one_module_per_idea", "0.1.0"])
 @pytest.mark.parametrize("name", sorted(EXPECTED_CLASS))
-def test_an_earlier_model_file_loads_and_gives_the_same_outputs(name):
+def test_an_earlier_model_file_loads_and_gives_the_same_outputs(name, folder):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # parameters that were objects load as None, with a warning
-        est = load(FILES / f"{name}.safetensors", device="cpu")
+        est = load(folder / f"{name}.safetensors", device="cpu")
     assert type(est) is EXPECTED_CLASS[name]
-    saved = np.load(FILES / f"{name}.npz")
+    saved = np.load(folder / f"{name}.npz")
     codes = est.transform(saved["X"])
     # float32 networks may round differently on another CPU; a format change is off by far more.
     np.testing.assert_allclose(codes, saved["transform"], rtol=1e-5, atol=1e-6)
