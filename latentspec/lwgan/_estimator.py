@@ -39,7 +39,7 @@ from ._params import (
     image_shape_chw,
 )
 from ._rank_range import default_latent_dim, disagreement_with_first_estimate, two_nn_dimension
-from ._rank_selection import choose_rank, rank_interval
+from ._rank_selection import choose_rank, contenders, rank_interval
 from .core import _batching
 from .core._augment import RandomShift
 from .core._batching import blockwise, check_finite_output
@@ -54,6 +54,8 @@ from .core._training import Trainer, TrainingConfig
 
 __all__ = ["LWGANEstimator"]
 
+# Repeats of every rank before the ranks race (a rank's standard error needs some).
+RACING_MIN_REPEATS = 10
 # The value of a network parameter that estimators fitted before it existed had.
 _NETWORK_PARAM_DEFAULTS = {"label_mode": "prior"}
 
@@ -183,7 +185,12 @@ class LWGANEstimator(
         the LWGAN authors' ``argmin m(s) + se^0.8 * s``, or the smallest rank
         within one paired standard error of the best.
     n_score_repeats : int, default=50
-        Repeated evaluations (fresh batch and noise) behind every rank score.
+        Repeated evaluations (fresh batch and noise) behind the rank scores. With
+        ``rank="auto"`` the ranks race: after 10 repeats of every rank, a rank
+        more than three paired standard errors worse than the best rank and than
+        the chosen one is not scored again (its later entries in
+        ``rank_scores_["per_repeat"]`` are NaN), so the repeats go to the ranks
+        the choice and its interval depend on (``docs/lwgan.md``).
     device : str or torch.device, default="auto"
         ``"auto"`` uses a CUDA GPU when there is one, else the CPU.
     n_threads : int or None, default=None
@@ -237,9 +244,12 @@ class LWGANEstimator(
         ``rank``, ``mean`` (lower is better), ``std_error`` and
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
         the mean of each score term (``critic_gap``, ``reconstruction``,
-        ``gradient_penalty``, ``mmd``, ``latent_reconstruction``), and ``per_repeat``, the score of every
-        repeat and rank (shape ``(n_score_repeats, n_ranks)``), to which any rule
-        of :func:`latentspec.choose_rank` can be applied.
+        ``gradient_penalty``, ``mmd``, ``latent_reconstruction``), and
+        ``per_repeat``, the score of every repeat and rank (shape
+        ``(n_score_repeats, n_ranks)``, NaN after racing dropped a rank), to which
+        either rule of :func:`latentspec.choose_rank` can be applied: racing drops
+        only ranks that neither rule can choose. Each statistic uses the repeats
+        that scored its rank.
     history_ : dict of list
         Training losses every few steps: ``phase`` ("warmup", "adversarial",
         "critic_refit"), ``step`` within the phase, ``critic_gap``,
@@ -650,10 +660,14 @@ class LWGANEstimator(
     def _score_ranks(
         self, data: torch.Tensor, ranks: np.ndarray, rng: torch.Generator
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """:func:`~latentspec.lwgan.core._scoring.score_ranks` with this estimator's networks, prior and settings."""
+        """:func:`~latentspec.lwgan.core._scoring.score_ranks` with this estimator's networks, prior and settings.
+
+        Several ranks race (:func:`~latentspec.lwgan._rank_selection.contenders`).
+        """
         return score_ranks(
             self.module_, data, ranks, prior=self._prior(), n_repeats=self.n_score_repeats,
             batch=min(self.batch_size * 2, data.shape[0]), lambda_mmd=self.lambda_mmd, rng=rng,
+            contenders=contenders if len(ranks) > 1 else None, min_repeats=RACING_MIN_REPEATS,
         )
 
     @property

@@ -2,16 +2,22 @@
 
 ``scores`` is an array of shape ``(n_repeats, n_ranks)``: row ``k`` holds the LWGAN
 score of every rank on the ``k``-th evaluation, all ranks of one row sharing the
-same data batch and the same latent noise. Lower is better.
+same data batch and the same latent noise. Lower is better. NaN marks a rank that
+racing (:func:`contenders`) stopped scoring: every statistic of a rank uses the
+repeats that scored it, and a paired difference the repeats that scored both ranks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["choose_rank", "rank_interval", "ranks_within_one_se", "RANK_RULES"]
+__all__ = ["RACING_Z", "RANK_RULES", "choose_rank", "contenders", "rank_interval", "ranks_within_one_se"]
 
 RANK_RULES = ("authors", "one_se")
+# Racing drops a rank once it is this many paired standard errors worse than the rank
+# it must beat: further repeats then change neither the choice nor the interval, save
+# with a probability of the order of a normal tail beyond 3 (about 0.1 %).
+RACING_Z = 3.0
 
 
 def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[str, np.ndarray]]:
@@ -52,12 +58,9 @@ def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[st
     scores = np.asarray(scores, dtype=float)
     n_repeats, n_ranks = scores.shape
     ranks = np.arange(1, n_ranks + 1)
-    mean = scores.mean(axis=0)
-    ddof = 1 if n_repeats > 1 else 0
-    std_error = scores.std(axis=0, ddof=ddof) / np.sqrt(n_repeats)
+    mean, std_error = _mean_and_std_error(scores)
     best = int(np.argmin(mean))
-    diff = scores - scores[:, [best]]
-    std_error_diff = diff.std(axis=0, ddof=ddof) / np.sqrt(n_repeats)
+    _, std_error_diff = _mean_and_std_error(scores - scores[:, [best]])
     if rule == "one_se":
         chosen = int(ranks[mean - mean[best] <= std_error_diff][0])
     elif rule == "authors":
@@ -72,6 +75,62 @@ def choose_rank(scores: np.ndarray, rule: str = "authors") -> tuple[int, dict[st
         "std_error_diff": std_error_diff,
     }
     return chosen, summary
+
+
+def _mean_and_std_error(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error of the mean of every column, over its non-NaN entries."""
+    if not np.isnan(scores).any():
+        ddof = 1 if len(scores) > 1 else 0
+        return scores.mean(axis=0), scores.std(axis=0, ddof=ddof) / np.sqrt(len(scores))
+    count = (~np.isnan(scores)).sum(axis=0)
+    mean = np.nanmean(scores, axis=0)
+    spread = np.sqrt(np.nansum((scores - mean) ** 2, axis=0) / np.maximum(count - 1, 1))
+    return mean, spread / np.sqrt(count)
+
+
+def contenders(scores: np.ndarray, z: float = RACING_Z) -> np.ndarray:
+    """The ranks still worth scoring: those that more repeats could still make the choice or put in the interval.
+
+    A rank is dropped when it is more than ``z`` paired standard errors worse than
+    the best rank (so it cannot come within one standard error of it, the interval
+    and the ``"one_se"`` rule) *and* than the rank the ``"authors"`` rule chooses,
+    the rule's penalty counted only where it can only grow (ranks below the
+    choice). Ranks dropped earlier (NaN in the last row) stay dropped.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_repeats, n_ranks)
+        The score table so far.
+    z : float, default=RACING_Z
+
+    Returns
+    -------
+    ndarray of bool, shape (n_ranks,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> scores = np.array([2.0, 1.0, 1.002, 1.5]) + 0.01 * rng.standard_normal((10, 4))
+    >>> contenders(scores).tolist()
+    [False, True, True, False]
+    """
+    scores = np.asarray(scores, dtype=float)
+    ranks = np.arange(1, scores.shape[1] + 1)
+    active = ~np.isnan(scores[-1])
+    chosen, summary = choose_rank(scores, "authors")
+    best = int(np.argmin(summary["mean"]))
+    penalty = summary["std_error"][best] ** 0.8
+    worse = np.ones(len(ranks), dtype=bool)
+    for reference, with_penalty in ((best, False), (chosen - 1, True)):
+        diff = scores - scores[:, [reference]]
+        if with_penalty:  # the authors' criterion, its penalty only where it cannot shrink below the choice
+            diff = diff + penalty * np.minimum(ranks - (reference + 1), 0)
+        mean, std_error = _mean_and_std_error(diff)
+        worse &= mean > z * std_error
+        worse[reference] = False
+    keep = active & ~worse
+    return keep
 
 
 def rank_interval(summary: dict[str, np.ndarray], chosen: int) -> tuple[int, int]:

@@ -17,6 +17,8 @@ that turn the score table into a rank are in :mod:`latentspec.lwgan._rank_select
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -51,6 +53,8 @@ def score_ranks(
     batch: int,
     lambda_mmd: float,
     rng: torch.Generator,
+    contenders: Callable[[np.ndarray], np.ndarray] | None = None,
+    min_repeats: int = 10,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Score ``ranks`` on ``n_repeats`` batches of ``data``; lower is better.
 
@@ -72,26 +76,41 @@ def score_ranks(
         Weight of the MMD term.
     rng : torch.Generator
         Source of the batches and the noise.
+    contenders : callable or None, default=None
+        Racing: after ``min_repeats`` repeats and after every repeat from then on,
+        ``contenders(scores)`` gets the score table so far and returns which ranks
+        are still worth scoring (a boolean mask); the others are not evaluated
+        again, and their later entries are NaN. None scores every rank on every
+        repeat. The batches and noise drawn do not depend on it, so a rank kept to
+        the end gets the scores it would get without racing.
+    min_repeats : int, default=10
+        Repeats of every rank before ``contenders`` is first asked.
 
     Returns
     -------
     scores : ndarray of shape (n_repeats, len(ranks))
+        NaN where racing dropped a rank.
     terms : dict of ndarray
-        The mean of every term of :data:`SCORE_TERMS` per rank.
+        The mean of every term of :data:`SCORE_TERMS` per rank, over the repeats
+        that scored it.
     """
     device, k, n = data.device, module.latent_dim, data.shape[0]
+    ranks = np.asarray(ranks)
+    weights = np.array([score_weights(lambda_mmd)[t] for t in SCORE_TERMS])
+    values = np.full((n_repeats, len(SCORE_TERMS), len(ranks)), np.nan, dtype=np.float32)  # (repeats, terms, ranks)
+    active = np.ones(len(ranks), dtype=bool)
     module.eval()
-    rows = []
-    for _ in range(n_repeats):
+    for repeat in range(n_repeats):
         idx = torch.randperm(n, generator=rng, device=device)[:batch]
         z = torch.randn(2, batch, k, generator=rng, device=device)
         alpha = torch.rand(batch, 1, generator=rng, device=device)
         if prior.n_classes:
             z = z + torch.stack([prior.offsets(batch, rng) for _ in range(2)])
-        terms = module.rank_terms(data[idx], z[0], z[1], alpha, [int(r) for r in ranks])
-        rows.append(torch.stack([terms[t] for t in SCORE_TERMS]))
+        terms = module.rank_terms(data[idx], z[0], z[1], alpha, [int(r) for r in ranks[active]])
+        values[repeat][:, active] = torch.stack([terms[t] for t in SCORE_TERMS]).cpu().numpy()
+        if contenders is not None and repeat + 1 >= min_repeats and repeat + 1 < n_repeats:
+            scores = (values[: repeat + 1] * weights[None, :, None]).sum(axis=1)
+            active &= np.asarray(contenders(scores), dtype=bool)
     module.train()
-    values = torch.stack(rows).cpu().numpy()  # (repeats, terms, ranks)
-    weights = score_weights(lambda_mmd)
-    scores = (values * np.array([weights[t] for t in SCORE_TERMS])[None, :, None]).sum(axis=1)
-    return scores, {t: values[:, i].mean(axis=0) for i, t in enumerate(SCORE_TERMS)}
+    scores = (values * weights[None, :, None]).sum(axis=1)
+    return scores, {t: np.nanmean(values[:, i], axis=0) for i, t in enumerate(SCORE_TERMS)}
