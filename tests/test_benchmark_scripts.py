@@ -228,3 +228,36 @@ def test_fit_speed_quick_run_splits_the_fit_into_phases(load_script, tmp_path, c
     assert "Self CPU" in record["profile"]["table"]
     assert "fit / bare loop" in capsys.readouterr().out
 
+
+def test_gpu_check_without_cuda_checks_the_save_load_path(load_script, tmp_path, monkeypatch, capsys):
+    """Without CUDA: says so, times nothing, and a tiny CPU model loads in a subprocess with the same codes."""
+    import torch
+
+    gpu_check = load_script("gpu_check")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    record = gpu_check.main(["--quick", "--out", str(tmp_path / "gpu.json")])
+    assert record["cuda"] is False and "digits" not in record
+    check = record["save_load"]
+    assert record["ok"] and check["ok"] and check["cuda_available"] is False
+    assert [(r["how"], r["device"]) for r in check["results"]] == [("latentspec.load", "cpu"), ("pickle", "cpu")]
+    assert max(r["max_abs_diff"] for r in check["results"]) <= gpu_check.TOLERANCE
+    assert "CUDA is not available" in capsys.readouterr().out
+
+
+def test_gpu_check_cuda_part_runs_with_cuda_faked_on_the_cpu(load_script, tmp_path, monkeypatch):
+    """The GPU branch's plumbing, with 'cuda' fits placed on the CPU: three timed fits, the note, the check."""
+    import torch
+
+    from latentspec.lwgan import _estimator
+
+    gpu_check = load_script("gpu_check")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "fake GPU")
+    monkeypatch.setattr(_estimator, "resolve_device", lambda device: torch.device("cpu"))
+    record = gpu_check.main(["--quick", "--out", str(tmp_path / "gpu.json")])
+    assert record["cuda"] is True and record["device_name"] == "fake GPU"
+    assert [(e["run"], e["precision"]) for e in record["digits"]] == [
+        ("cpu float32", "float32"), ("cuda float32", "float32"), ("cuda bfloat16", "bfloat16")]
+    assert record["compile_and_cuda_graphs"]["parameters"] == []
+    assert record["mnist"] == {"skipped": "--quick"}
+    assert record["ok"] and [r["model"] for r in record["save_load"]["results"]] == ["digits cuda float32"] * 2
