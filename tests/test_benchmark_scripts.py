@@ -76,7 +76,8 @@ def test_common_thread_option(load_script):
     assert common.apply_threads(argparse.Namespace(threads=None)) is None
 
 
-@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality", "lsd_seeds"])
+@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality", "lsd_seeds",
+                                  "gpu_check"])
 def test_scripts_import_each_other_without_path_changes(load_script, name):
     """The scripts that reuse another script's functions import it by name (no sys.path edits of their own)."""
     module = load_script(name)
@@ -244,6 +245,7 @@ def test_gpu_check_without_cuda_checks_the_save_load_path(load_script, tmp_path,
     assert "CUDA is not available" in capsys.readouterr().out
 
 
+@pytest.mark.filterwarnings("ignore::latentspec.exceptions.UnreliableEstimateWarning")  # tiny fits
 def test_gpu_check_cuda_part_runs_with_cuda_faked_on_the_cpu(load_script, tmp_path, monkeypatch):
     """The GPU branch's plumbing, with 'cuda' fits placed on the CPU: three timed fits, the note, the check."""
     import torch
