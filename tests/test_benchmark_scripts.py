@@ -76,7 +76,8 @@ def test_common_thread_option(load_script):
     assert common.apply_threads(argparse.Namespace(threads=None)) is None
 
 
-@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality", "lsd_seeds"])
+@pytest.mark.parametrize("name", ["denoising_references", "reproduce_papers", "sample_quality", "lsd_seeds",
+                                  "gpu_check"])
 def test_scripts_import_each_other_without_path_changes(load_script, name):
     """The scripts that reuse another script's functions import it by name (no sys.path edits of their own)."""
     module = load_script(name)
@@ -177,3 +178,88 @@ def test_rotation_part_reports_success_what_stays_the_source_and_the_targets_own
     assert by_pair[(0, 1)]["success"] == 0.0 and by_pair[(0, 1)]["still_source"] == 1.0
     assert by_pair[(6, 0)]["success"] == 1.0 and by_pair[(6, 0)]["target_reconstructed_success"] == 1.0
     assert rot["mean_success"] == rot["mean_still_source"] == rot["mean_target_reconstructed_success"] == 0.1
+
+
+def test_fit_speed_counts_the_flops_of_a_default_warmup_step(load_script):
+    """Digits at the default widths: 21 ranks of 24 rows, and 3 x the forward products of the 10 Linear layers."""
+    import torch
+
+    from latentspec.lwgan.core._model import LWGANModule
+
+    fit_speed = load_script("fit_speed")
+    rows = fit_speed.training_rows("auto", "per_sample", 21, 512)
+    assert rows == 21 * 24
+    assert fit_speed.training_rows(3, "per_sample", 16, 512) == 512
+    with torch.random.fork_rng(devices=[]):
+        module = LWGANModule(64, 21, (128,) * 4, (128,) * 4, (128,) * 4, "leaky_relu")
+    layers = fit_speed.linear_layers(module.encoder, module.generator)
+    assert layers == [(64, 128), (128, 128), (128, 128), (128, 128), (128, 21),
+                      (21, 128), (128, 128), (128, 128), (128, 128), (128, 64)]
+    shapes = fit_speed.step_products(rows, layers)
+    assert fit_speed.product_flops(shapes) == 3 * 2 * 504 * (2 * 64 * 128 + 6 * 128 * 128 + 2 * 128 * 21)
+    assert fit_speed.matmul_gflops(shapes[:3], torch.float32, repeats=1) > 0
+
+
+def test_fit_speed_quick_run_splits_the_fit_into_phases(load_script, tmp_path, capsys):
+    from latentspec.lwgan import _estimator
+    from latentspec.lwgan.core._training import Trainer
+
+    fit_speed = load_script("fit_speed")
+    originals = (_estimator.score_ranks, _estimator.two_nn_dimension, Trainer.warm_up)
+    out = tmp_path / "fit_speed.json"
+    record = fit_speed.main(["--quick", "--out", str(out)])
+    assert json.loads(out.read_text())["phases"] == json.loads(json.dumps(record["phases"]))
+    assert (_estimator.score_ranks, _estimator.two_nn_dimension, Trainer.warm_up) == originals  # put back
+    phases = record["phases"]
+    assert list(phases) == [*fit_speed.PHASES, "bookkeeping"]
+    assert sum(p["seconds"] for p in phases.values()) == pytest.approx(record["fit_seconds"])
+    assert sum(p["share"] for p in phases.values()) == pytest.approx(1.0)
+    assert record["n_steps"]["adversarial"] == 0 and phases["adversarial"]["seconds"] < 0.01  # n_iter=0: a no-op
+    assert min(phases[p]["seconds"] for p in ("first_estimate", "warmup", "critic_refit", "scoring")) > 0
+    assert 0 < record["after_last_step_seconds"] < record["fit_seconds"]
+    assert record["fit_over_bare_loop"] == pytest.approx(record["fit_seconds"] / min(record["bare_loop"]["seconds"]))
+    assert record["bare_loop"]["steps"] == 20 + 4
+    # The quick networks on the digits: 64 -> 32 -> 32 -> 21 and back, 21 ranks of 128 // 21 = 6 rows.
+    flops = record["flops"]
+    assert flops["rows"] == 126
+    assert flops["step_flops"] == 3 * 2 * 126 * (2 * 64 * 32 + 2 * 32 * 32 + 2 * 32 * 21)
+    assert flops["achieved_gflops"] == pytest.approx(flops["step_flops"] / flops["warmup_step_seconds_median"] / 1e9)
+    assert len(flops["matmul_gflops"]) == 3
+    assert record["profile"]["phase"] in fit_speed.PROFILED and record["profile"]["top_ops"]
+    assert "Self CPU" in record["profile"]["table"]
+    assert "fit / bare loop" in capsys.readouterr().out
+
+
+def test_gpu_check_without_cuda_checks_the_save_load_path(load_script, tmp_path, monkeypatch, capsys):
+    """Without CUDA: says so, times nothing, and a tiny CPU model loads in a subprocess with the same codes."""
+    import torch
+
+    gpu_check = load_script("gpu_check")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    record = gpu_check.main(["--quick", "--out", str(tmp_path / "gpu.json")])
+    assert record["cuda"] is False and "digits" not in record
+    check = record["save_load"]
+    assert record["ok"] and check["ok"] and check["cuda_available"] is False
+    assert [(r["how"], r["device"]) for r in check["results"]] == [("latentspec.load", "cpu"), ("pickle", "cpu")]
+    assert max(r["max_abs_diff"] for r in check["results"]) <= gpu_check.TOLERANCE
+    assert "CUDA is not available" in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore::latentspec.exceptions.UnreliableEstimateWarning")  # tiny fits
+def test_gpu_check_cuda_part_runs_with_cuda_faked_on_the_cpu(load_script, tmp_path, monkeypatch):
+    """The GPU branch's plumbing, with 'cuda' fits placed on the CPU: three timed fits, the note, the check."""
+    import torch
+
+    from latentspec.lwgan import _estimator
+
+    gpu_check = load_script("gpu_check")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "fake GPU")
+    monkeypatch.setattr(_estimator, "resolve_device", lambda device: torch.device("cpu"))
+    record = gpu_check.main(["--quick", "--out", str(tmp_path / "gpu.json")])
+    assert record["cuda"] is True and record["device_name"] == "fake GPU"
+    assert [(e["run"], e["precision"]) for e in record["digits"]] == [
+        ("cpu float32", "float32"), ("cuda float32", "float32"), ("cuda bfloat16", "bfloat16")]
+    assert record["compile_and_cuda_graphs"]["parameters"] == []
+    assert record["mnist"] == {"skipped": "--quick"}
+    assert record["ok"] and [r["model"] for r in record["save_load"]["results"]] == ["digits cuda float32"] * 2
