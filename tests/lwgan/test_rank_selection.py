@@ -133,3 +133,45 @@ def test_rank_interval_on_synthetic_scores():
     assert rank_interval(summary, rank) == (3, 3)
     # The chosen rank is always inside, even when another rule picked it outside the one-SE set.
     assert rank_interval(summary, 5) == (3, 5)
+
+
+def test_racing_drops_only_ranks_no_rule_can_choose():
+    import numpy as np
+
+    from latentspec import choose_rank
+    from latentspec.lwgan._rank_selection import contenders, rank_interval
+
+    rng = np.random.default_rng(0)
+    # Rank 2 best, rank 3 within noise of it, ranks 1 and 4-6 clearly worse.
+    means = np.array([3.0, 1.0, 1.003, 1.4, 1.8, 2.5])
+    scores = means + 0.01 * rng.standard_normal((10, 6))
+    keep = contenders(scores)
+    assert keep.tolist() == [False, True, True, False, False, False]
+    # Dropped ranks stay dropped, whatever their scores would say.
+    later = np.vstack([scores, np.where(keep, means, np.nan) + 0.01 * rng.standard_normal((1, 6))])
+    assert contenders(later).tolist() == keep.tolist()
+    # With the full table the choice and the interval of both rules are the ones racing keeps.
+    for rule in ("authors", "one_se"):
+        chosen, summary = choose_rank(scores, rule)
+        assert keep[chosen - 1] and all(keep[r - 1] for r in range(rank_interval(summary, chosen)[0],
+                                                                   rank_interval(summary, chosen)[1] + 1))
+    # Noise as large as the gaps: nothing is dropped.
+    noisy = means + 1.0 * rng.standard_normal((10, 6))
+    assert contenders(noisy).sum() >= 4
+
+
+def test_statistics_over_the_repeats_that_scored_each_rank():
+    import numpy as np
+
+    from latentspec import choose_rank
+
+    rng = np.random.default_rng(1)
+    scores = np.array([2.0, 1.0, 1.1]) + 0.05 * rng.standard_normal((20, 3))
+    raced = scores.copy()
+    raced[12:, 0] = np.nan
+    _, summary = choose_rank(raced, "one_se")
+    assert summary["mean"][0] == pytest.approx(scores[:12, 0].mean())
+    assert summary["std_error"][0] == pytest.approx(scores[:12, 0].std(ddof=1) / np.sqrt(12))
+    diff = scores[:12, 0] - scores[:12, 1]
+    assert summary["std_error_diff"][0] == pytest.approx(diff.std(ddof=1) / np.sqrt(12))
+    np.testing.assert_array_equal(summary["mean"][1:], scores[:, 1:].mean(axis=0))
