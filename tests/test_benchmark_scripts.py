@@ -263,3 +263,12 @@ def test_gpu_check_cuda_part_runs_with_cuda_faked_on_the_cpu(load_script, tmp_pa
     assert record["compile_and_cuda_graphs"]["parameters"] == []
     assert record["mnist"] == {"skipped": "--quick"}
     assert record["ok"] and [r["model"] for r in record["save_load"]["results"]] == ["digits cuda float32"] * 2
+
+
+def test_racing_check_quick_run_compares_both_scorings(load_script, tmp_path, capsys):
+    racing_check = load_script("racing_check")
+    rows = racing_check.main(["--quick", "--datasets", "s_curve", "--out", str(tmp_path / "racing.json")])
+    row = rows[0]
+    assert row["same"] == (row["full_authors"] == row["racing_authors"] and row["full_one_se"] == row["racing_one_se"])
+    assert 1 <= row["racing_kept"] <= row["full_kept"] == row["ranks"]
+    assert (tmp_path / "racing.json").exists() and "same:" in capsys.readouterr().out
