@@ -1,7 +1,8 @@
 """Interrupted fits keep a usable state and continue exactly; diverged fits leave nothing broken.
 
-Through LWGANEstimator: the rewind and the FitInterrupted warning of latentspec/lwgan/_fit_progress.py, the
-checkpoints and divergence checks of latentspec/lwgan/core/_training.py, and warm starts.
+Through LWGANEstimator: what fit keeps after Ctrl-C or a divergence, and how warm_start continues it. The parts it
+uses have direct tests of their own: the progress bar, rewind and FitInterrupted warning in test_fit_progress.py,
+the Trainer's checkpoints and divergence checks in core/test_training.py.
 """
 
 import pickle
