@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -412,12 +412,26 @@ def test_pipeline_inverse_transform(s_curve, tiny_params):
 
 
 def test_grid_search_over_rank(s_curve, tiny_params):
-    """Guards GridSearchCV with the estimator's own score over rank in {1, 2}."""
+    """Guards GridSearchCV with the estimator's own score over rank in {1, 2}.
+
+    Each candidate's mean test score is that of fitting the estimator by hand on the
+    same folds and scoring the held-out fold (score is deterministic), and the
+    search keeps the rank with the highest one.
+    """
+    ranks = [1, 2]
     est = LWGANEstimator(latent_dim=2, **tiny_params)
-    search = GridSearchCV(est, {"rank": [1, 2]}, cv=2, error_score="raise")
+    search = GridSearchCV(est, {"rank": ranks}, cv=2, error_score="raise")
     search.fit(s_curve)
-    assert search.best_params_["rank"] in (1, 2)
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    mean_scores = search.cv_results_["mean_test_score"]
+    assert [params["rank"] for params in search.cv_results_["params"]] == ranks
+    for rank, mean_score in zip(ranks, mean_scores):
+        by_hand = [
+            LWGANEstimator(latent_dim=2, rank=rank, **tiny_params).fit(s_curve[train]).score(s_curve[test])
+            for train, test in KFold(2).split(s_curve)  # the splitter GridSearchCV uses for cv=2
+        ]
+        np.testing.assert_allclose(mean_score, np.mean(by_hand), rtol=1e-6)
+    assert mean_scores[0] != mean_scores[1]
+    assert search.best_params_["rank"] == ranks[int(np.argmax(mean_scores))]
     assert search.best_estimator_.rank_ == search.best_params_["rank"]
     assert search.transform(s_curve).shape == (len(s_curve), search.best_params_["rank"])
 
