@@ -70,11 +70,19 @@ def test_results_json_holds_the_key_numbers(demo):
     assert u["estimate"] == dim["intrinsic_dim"]
     assert u["std_error"] == pytest.approx(dim["rank_scores"]["std_error"][dim["intrinsic_dim"] - 1])
     assert u["best_rank"] in u["within_one_se"]
+    # The quick demo's networks are tiny, but its numbers still mean something. Measured with random_state
+    # 0, 1, 2 and 3 (and 2 torch threads for 0: the same): LSD accuracy 0.63, 0.65, 0.50, 0.61 on 10
+    # classes; denoising error (noise 0.25, so 0.0625 per entry in the input) 0.020-0.021 for the recipe
+    # and 0.028 for PCA, a third and 45 % of the input's. The bounds leave room for that spread.
     basis = results["quasi_eigenbasis"]
-    assert basis["n_train"] + basis["n_test"] == 1797 and 0.0 <= basis["accuracy"] <= 1.0
+    assert basis["n_train"] + basis["n_test"] == 1797
+    assert basis["accuracy"] > 0.3  # chance is 0.1
     den = results["denoising"]
     assert den["noise_std"] == 0.25
-    assert 0.0 < den["mse_pca"] < den["mse_noisy_input"]  # PCA at its chosen k does remove noise
+    assert den["mse_noisy_input"] == pytest.approx(0.25**2, rel=0.05)
+    assert 0.0 < den["mse_pca"] < 0.6 * den["mse_noisy_input"]
+    assert den["mse_lsd"] < 0.5 * den["mse_noisy_input"]
+    assert den["mse_lsd"] < den["mse_pca"]  # the recipe beats PCA, both chosen by SURE on noisy digits
     assert 1 <= den["lsd_n_components"] <= 16 and 1 <= den["pca_n_components"] <= 64
     assert den["noise_std_estimate"] == pytest.approx(0.25, rel=0.1)  # read off the noisy digits alone
     assert den["residual_threshold"] >= 1.0

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from latentspec import LatentSpectralDenoiser, QuasiEigenBasis
-from latentspec.lsd._gram_schmidt import _lift_class_means
+from latentspec.lsd._gram_schmidt import _gram_schmidt, _lift_class_means
 
 from ._codes import FAST, clusters
 
@@ -320,17 +320,48 @@ def test_generator_labelling_needs_fitted_parts_and_survives_clone_when_frozen()
 
 
 def test_labels_outside_classes_are_ignored():
-    """Guards generator mode: draws labelled with a class not in y count for no class."""
-    Z, y = clusters(n_classes=3, dim=5)
+    """Guards generator mode: draws labelled with a class not in y count for no class.
+
+    The classifier labels the draws with X[:, 4] > 0 (about half) 99, not a class of y,
+    and records every round's draws (the generator is the identity): the basis is then
+    Gram-Schmidt of the lifted class means followed, round by round, by the mean of
+    the other draws of every class, and differs from the basis where all draws count.
+    """
+    # 8 >= 3 + 3 dimensions: every class's mean of the first draws enters the basis (with 5, Gram-Schmidt
+    # would be complete before the last class's, so draws wrongly counted for it would not show).
+    Z, y = clusters(n_classes=3, dim=8)
 
     class FourClassClassifier:
-        def predict(self, X):
-            return np.where(X[:, 4] > 0, 99, np.argmax(X[:, :3], axis=1))
+        def __init__(self, outside=99):
+            self.outside = outside  # None: every draw gets its nearest class
+            self.draws = []
 
-    qeb = QuasiEigenBasis(
-        **FAST, labelling="generator", generator=lambda z: z, classifier=FourClassClassifier(), random_state=0
-    ).fit(Z, y)
-    assert_orthogonal_rows(qeb.components_, math.sqrt(5))
+        def predict(self, X):
+            self.draws.append(np.array(X))
+            nearest = np.argmax(X[:, :3], axis=1)
+            return nearest if self.outside is None else np.where(X[:, 4] > 0, self.outside, nearest)
+
+    def fit(classifier):
+        return QuasiEigenBasis(
+            **FAST, labelling="generator", generator=lambda z: z, classifier=classifier, random_state=0
+        ).fit(Z, y)
+
+    classifier = FourClassClassifier()
+    qeb = fit(classifier)
+    assert_orthogonal_rows(qeb.components_, math.sqrt(8))
+    assert len(classifier.draws) == FAST["n_rounds"] - 1
+    means = [_lift_class_means(qeb.class_means_)[0]]
+    for draws in classifier.draws:
+        kept, labels = draws[:, 4] <= 0, np.argmax(draws[:, :3], axis=1)
+        assert 0.3 < kept.mean() < 0.7
+        means.append(np.stack([draws[kept & (labels == k)].mean(axis=0) for k in range(3)]))
+    units, _ = _gram_schmidt(np.concatenate(means), 3, qeb.classes_)
+    np.testing.assert_allclose(qeb.components_, units * math.sqrt(8), atol=1e-12)
+    # The ignored draws matter: counted with their nearest class, they give other directions after the
+    # label directions (those come from the class means of Z alone, in Gram-Schmidt order).
+    every_draw = fit(FourClassClassifier(outside=None))
+    np.testing.assert_allclose(every_draw.components_[:3], qeb.components_[:3], atol=1e-12)
+    assert np.abs(every_draw.components_[3:] - qeb.components_[3:]).max() > 0.5
 
 
 def test_generator_labelling_with_a_classifier_of_other_labels_says_so():

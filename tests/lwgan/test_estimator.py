@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -25,11 +25,12 @@ import latentspec
 import latentspec.lwgan._estimator
 import latentspec.lwgan._estimator as estimator_module
 import latentspec.lwgan.core._model
+import latentspec.lwgan.core._training as training_module
 from latentspec import LWGANEstimator, RankRangeWarning, TrainingDiverged, load, save
 from latentspec._validation import check_seed
 from latentspec.datasets import load_digits_scaled, make_s_curve_3d
 from latentspec.lwgan._rank_range import default_latent_dim
-from latentspec.lwgan.core._networks import HiddenDropout
+from latentspec.lwgan.core._networks import HiddenDropout, _Activation
 
 from .._tiny import TINY_PARAMS, is_cost_parameter
 from ._data import _subspace
@@ -150,24 +151,109 @@ def test_history(fitted_auto):
     assert np.isfinite(terms[:, phases == "adversarial"]).all()
 
 
-@pytest.mark.parametrize(
-    "extra",
-    [
-        {"rank_sampling": "per_iteration"},
-        {"rank_rule": "authors"},
-        {"lambda_mmd": 0.0},
-        {"activation": "tanh", "n_generator": 2},
-        {"latent_dim": 1},
-    ],
-    ids=lambda extra: ",".join(f"{k}={v}" for k, v in extra.items()),
-)
-def test_other_settings_fit(s_curve, tiny_params, extra):
-    """Guards the less common options: each fits and gives codes of the chosen rank."""
-    est = LWGANEstimator(**{"latent_dim": 2, **tiny_params, **extra}).fit(s_curve)
-    assert 1 <= est.rank_ <= est.latent_dim_
-    Z = est.transform(s_curve)
-    assert Z.shape == (len(s_curve), est.rank_)
-    assert np.isfinite(Z).all()
+def _record_layouts(monkeypatch):
+    """Patch the trainer to record the ranks of every batch layout it draws; returns the (live) record."""
+    drawn = []
+    draw = training_module.Trainer._layout
+
+    def recording(self):
+        layout = draw(self)
+        drawn.append(layout.ranks)
+        return layout
+
+    monkeypatch.setattr(training_module.Trainer, "_layout", recording)
+    return drawn
+
+
+def test_rank_sampling_per_iteration_trains_one_rank_per_iteration(s_curve, tiny_params, monkeypatch):
+    """Guards rank_sampling: "per_iteration" trains one rank per batch (the authors' scheme), drawn at random,
+    where "per_sample" splits every batch between all ranks; with the same seed the two train different weights."""
+    drawn = _record_layouts(monkeypatch)
+    per_sample = LWGANEstimator(latent_dim=2, **tiny_params).fit(s_curve)
+    assert drawn and set(drawn) == {(1, 2)}
+    drawn.clear()
+    per_iteration = LWGANEstimator(latent_dim=2, rank_sampling="per_iteration", **tiny_params).fit(s_curve)
+    assert len(drawn) >= tiny_params["n_iter"]  # a layout per step, so at least one per outer iteration
+    assert all(len(ranks) == 1 for ranks in drawn), drawn
+    assert {ranks[0] for ranks in drawn} == {1, 2}, drawn  # both ranks get trained
+    weights = zip(per_sample.module_.state_dict().values(), per_iteration.module_.state_dict().values())
+    assert not all(torch.equal(a, b) for a, b in weights)
+    assert per_iteration.transform(s_curve).shape == (len(s_curve), per_iteration.rank_)
+
+
+@pytest.mark.parametrize("rule, expected", [("authors", 2), ("one_se", 3)])
+def test_rank_rule_is_applied_to_the_rank_scores(s_curve, tiny_params, monkeypatch, rule, expected):
+    """Guards rank_rule: the rank is the rule's choice from rank_scores_["per_repeat"].
+
+    The tiny fits score rank 1 best by far, where every rule agrees, so the scores are
+    replaced by a table on which the rules disagree: the repeats differ by a shift that
+    every rank shares (standard error 0.1, paired standard error 0). The authors'
+    penalty 0.1 ** 0.8 = 0.16 per rank makes rank 2 best (1.16, 0.82, 0.93); no
+    rank is within one paired standard error of rank 3, so one_se keeps rank 3.
+    """
+    table = np.array([1.0, 0.5, 0.45]) + np.array([[0.1], [-0.1]])
+    score_ranks = estimator_module.score_ranks
+    monkeypatch.setattr(estimator_module, "score_ranks", lambda *a, **k: (table.copy(), score_ranks(*a, **k)[1]))
+    assert latentspec.choose_rank(table, rule)[0] == expected
+    est = LWGANEstimator(latent_dim=3, rank_rule=rule, **tiny_params).fit(s_curve)
+    np.testing.assert_array_equal(est.rank_scores_["per_repeat"], table)
+    assert est.rank_ == est.intrinsic_dim_ == latentspec.choose_rank(est.rank_scores_["per_repeat"], rule)[0]
+    assert est.rank_ == expected
+
+
+def test_lambda_mmd_zero_leaves_the_mmd_out(s_curve, tiny_params):
+    """Guards lambda_mmd=0: the rank score is the sum of the other terms, and training never uses the MMD."""
+    est = LWGANEstimator(latent_dim=2, lambda_mmd=0.0, **tiny_params).fit(s_curve)
+    scores = est.rank_scores_
+    others = sum(scores[t] for t in ("critic_gap", "gradient_penalty", "reconstruction", "latent_reconstruction"))
+    np.testing.assert_allclose(scores["mean"], others, rtol=1e-5, atol=1e-6)
+    # The MMD term is still reported, and large enough that counting it would show.
+    assert (scores["mmd"] > 0.05).all(), scores["mmd"]
+    assert not np.isclose(scores["mean"], others + scores["mmd"], rtol=1e-3).any()
+    # Every phase that computes the MMD in its loss skipped it (recorded as 0, not NaN).
+    phases, mmd = np.asarray(est.history_["phase"]), np.asarray(est.history_["mmd"])
+    assert (mmd[phases != "critic_refit"] == 0).all()
+
+
+def test_activation_is_used_by_every_network(s_curve, tiny_params):
+    """Guards activation: all three networks use it, in training and in transform and sample (in-place path)."""
+    est = LWGANEstimator(latent_dim=2, activation="tanh", **tiny_params).fit(s_curve)
+    activations = {name: m for name, m in est.module_.named_modules() if isinstance(m, _Activation)}
+    assert {name.split(".")[0] for name in activations} == {"encoder", "generator", "critic"}
+    assert all(isinstance(m.function, torch.nn.Tanh) for m in activations.values())
+    outputs = []
+
+    def keep(module, inputs, output):
+        outputs.append(output.detach().clone())
+
+    hooks = [m.register_forward_hook(keep) for m in activations.values()]
+    try:
+        est.transform(s_curve)
+        est.sample(50, random_state=0)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    values = torch.cat([out.reshape(-1) for out in outputs])
+    assert values.abs().max() <= 1.0 and values.min() < -0.1  # tanh's range, both signs (not ReLU or sigmoid)
+
+
+def test_n_generator_sets_the_generator_updates_per_iteration(s_curve, tiny_params):
+    """Guards n_generator: n_generator encoder/generator updates per outer iteration (Adam's step count)."""
+    n_iter = tiny_params["n_iter"]
+    for n_generator in (1, 2):
+        est = LWGANEstimator(latent_dim=2, **{**tiny_params, "n_generator": n_generator}).fit(s_curve)
+        assert est.n_steps_["adversarial"] == n_iter
+        steps = {float(s["step"]) for s in est._training_state["optimisers"]["autoencoder"]["state"].values()}
+        assert steps == {n_iter * n_generator}, (n_generator, steps)
+
+
+def test_latent_dim_one_warns_that_the_estimate_is_the_largest_rank(s_curve, tiny_params):
+    """Guards latent_dim=1: rank 1, and a RankRangeWarning, as 1 is the largest rank searched and below n_features."""
+    with pytest.warns(RankRangeWarning, match=r"dimension 1 is the largest rank searched \(latent_dim_=1\)"):
+        est = LWGANEstimator(latent_dim=1, **tiny_params).fit(s_curve)
+    assert est.rank_ == est.intrinsic_dim_ == 1
+    np.testing.assert_array_equal(est.rank_scores_["rank"], [1])
+    assert est.transform(s_curve).shape == (len(s_curve), 1)
 
 
 def test_image_shape_matching_features_fits(rng, tiny_params):
@@ -326,12 +412,26 @@ def test_pipeline_inverse_transform(s_curve, tiny_params):
 
 
 def test_grid_search_over_rank(s_curve, tiny_params):
-    """Guards GridSearchCV with the estimator's own score over rank in {1, 2}."""
+    """Guards GridSearchCV with the estimator's own score over rank in {1, 2}.
+
+    Each candidate's mean test score is that of fitting the estimator by hand on the
+    same folds and scoring the held-out fold (score is deterministic), and the
+    search keeps the rank with the highest one.
+    """
+    ranks = [1, 2]
     est = LWGANEstimator(latent_dim=2, **tiny_params)
-    search = GridSearchCV(est, {"rank": [1, 2]}, cv=2, error_score="raise")
+    search = GridSearchCV(est, {"rank": ranks}, cv=2, error_score="raise")
     search.fit(s_curve)
-    assert search.best_params_["rank"] in (1, 2)
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    mean_scores = search.cv_results_["mean_test_score"]
+    assert [params["rank"] for params in search.cv_results_["params"]] == ranks
+    for rank, mean_score in zip(ranks, mean_scores):
+        by_hand = [
+            LWGANEstimator(latent_dim=2, rank=rank, **tiny_params).fit(s_curve[train]).score(s_curve[test])
+            for train, test in KFold(2).split(s_curve)  # the splitter GridSearchCV uses for cv=2
+        ]
+        np.testing.assert_allclose(mean_score, np.mean(by_hand), rtol=1e-6)
+    assert mean_scores[0] != mean_scores[1]
+    assert search.best_params_["rank"] == ranks[int(np.argmax(mean_scores))]
     assert search.best_estimator_.rank_ == search.best_params_["rank"]
     assert search.transform(s_curve).shape == (len(s_curve), search.best_params_["rank"])
 
