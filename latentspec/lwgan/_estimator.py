@@ -55,7 +55,7 @@ from .core._training import Trainer, TrainingConfig
 __all__ = ["LWGANEstimator"]
 
 # Repeats of every rank before the ranks race (a rank's standard error needs some).
-RACING_MIN_REPEATS = 10
+RACING_MIN_REPEATS = 5
 # The value of a network parameter that estimators fitted before it existed had.
 _NETWORK_PARAM_DEFAULTS = {"label_mode": "prior"}
 
