@@ -156,3 +156,16 @@ def test_commented_outputs_are_what_the_code_gives(page, monkeypatch, tmp_path):
             checked += 1
         exec(compile("\n".join(lines[start:]), f"{page.name}, block {index}", "exec"), namespace)
     assert checked == len(claims)
+
+
+def test_the_api_reference_documents_every_public_name():
+    """docs/api.md names every name of latentspec.__all__, and the warnings as warnings, not as exceptions."""
+    import latentspec
+
+    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    directive = r"^\.\. auto(?:class|function|exception|module|data):: (?:latentspec\.)?(\w+)"
+    documented = set(re.findall(directive, api, re.M))
+    missing = set(latentspec.__all__) - documented - {"__version__", "exceptions"}
+    assert missing == set(), f"docs/api.md does not document {sorted(missing)}"
+    for warning in ("FitInterrupted", "RankRangeWarning", "UnreliableEstimateWarning"):
+        assert f".. autoclass:: {warning}" in api and f".. autoexception:: {warning}" not in api
