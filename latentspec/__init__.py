@@ -30,7 +30,7 @@ from .app import (
     run_demo,
     save_figure,
 )
-from .denoise import (
+from .denoising import (
     DenoiserChoice,
     ResidualWiener,
     SUREScorer,

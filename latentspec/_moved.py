@@ -1,7 +1,7 @@
 """A clear error for the module paths of latentspec 0.1, which no longer exist.
 
 Version 0.2 moved the modules into subpackages (:mod:`latentspec.lwgan`,
-:mod:`latentspec.lsd`, :mod:`latentspec.denoise`, :mod:`latentspec.app`). Importing an
+:mod:`latentspec.lsd`, :mod:`latentspec.denoising`, :mod:`latentspec.app`). Importing an
 old path, directly or through a pickle made with 0.1 that names it, raises a
 :class:`ModuleNotFoundError` that says where the names went and, for pickles, what to
 do. Nothing is re-exported under the old paths.
@@ -19,10 +19,10 @@ OLD_MODULES = {
     "latentspec.spectral_denoising": "latentspec.lsd",
     "latentspec.latent_rotation": "latentspec.lsd",
     "latentspec.spectral": "latentspec.lsd",
-    "latentspec.denoising_recipe": "latentspec.denoise",
-    "latentspec.residual_wiener": "latentspec.denoise",
-    "latentspec.noise_level": "latentspec.denoise",
-    "latentspec.sure": "latentspec.denoise",
+    "latentspec.denoising_recipe": "latentspec.denoising",
+    "latentspec.residual_wiener": "latentspec.denoising",
+    "latentspec.noise_level": "latentspec.denoising",
+    "latentspec.sure": "latentspec.denoising",
     "latentspec.plotting": "latentspec.app",
     "latentspec.demo": "latentspec.app",
     "latentspec.rank_report": "latentspec.app",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "latentspec"
 # The parts, each a subpackage that re-exports its public names.
-SUBPACKAGES = ("app", "datasets", "denoise", "lsd", "lwgan", "lwgan.core")
+SUBPACKAGES = ("app", "datasets", "denoising", "lsd", "lwgan", "lwgan.core")
 MAX_TOP_LEVEL_MODULES = 12
 
 
@@ -82,7 +82,7 @@ def importers_of(graph: dict[str, set[str]], prefix: str) -> dict[str, set[str]]
 def test_persistence_and_exceptions_import_no_part():
     graph = import_graph()
     for module in ("latentspec.persistence", "latentspec.exceptions", "latentspec._validation"):
-        assert not {m for m in graph[module] if m.split(".")[1] in {"app", "denoise", "lsd", "lwgan"}}, module
+        assert not {m for m in graph[module] if m.split(".")[1] in {"app", "denoising", "lsd", "lwgan"}}, module
 
 
 def test_the_torch_core_imports_nothing_above_it():
@@ -95,12 +95,12 @@ def test_the_torch_core_imports_nothing_above_it():
 
 
 def test_the_parts_import_downhill():
-    """app uses the parts; denoise may use lsd; lsd and lwgan use neither each other nor app."""
+    """app uses the parts; denoising may use lsd; lsd and lwgan use neither each other nor app."""
     forbidden = {
-        "latentspec.lwgan": ("latentspec.lsd", "latentspec.denoise", "latentspec.app"),
-        "latentspec.lsd": ("latentspec.lwgan", "latentspec.denoise", "latentspec.app"),
-        "latentspec.denoise": ("latentspec.lwgan", "latentspec.app"),
-        "latentspec.datasets": ("latentspec.lwgan", "latentspec.lsd", "latentspec.denoise", "latentspec.app"),
+        "latentspec.lwgan": ("latentspec.lsd", "latentspec.denoising", "latentspec.app"),
+        "latentspec.lsd": ("latentspec.lwgan", "latentspec.denoising", "latentspec.app"),
+        "latentspec.denoising": ("latentspec.lwgan", "latentspec.app"),
+        "latentspec.datasets": ("latentspec.lwgan", "latentspec.lsd", "latentspec.denoising", "latentspec.app"),
     }
     for module, imported in import_graph().items():
         for part, banned in forbidden.items():
@@ -122,9 +122,24 @@ def test_private_modules_are_named_so_and_the_subpackages_re_export_their_public
 
     import latentspec
 
-    for sub in ("app", "denoise", "lsd", "lwgan"):
+    for sub in ("app", "denoising", "lsd", "lwgan"):
         package = importlib.import_module(f"latentspec.{sub}")
         modules = [p.stem for p in (PACKAGE / sub).glob("*.py") if p.stem != "__init__"]
         assert all(name.startswith("_") for name in modules), (sub, modules)
         for name in package.__all__:
             assert getattr(latentspec, name) is getattr(package, name), f"latentspec.{name}"
+
+
+def test_no_public_name_shadows_a_subpackage():
+    """``latentspec.denoise`` is a function: the denoising part is ``latentspec.denoising``, so
+    ``import latentspec.denoising._recipe as recipe`` and ``latentspec.lsd`` reach the modules."""
+    import importlib
+    import types
+
+    import latentspec
+
+    for sub in SUBPACKAGES:
+        module = importlib.import_module(f"latentspec.{sub}")
+        head = sub.split(".")[0]
+        assert isinstance(getattr(latentspec, head), types.ModuleType), f"latentspec.{head} is not the subpackage"
+        assert module.__name__ == f"latentspec.{sub}"

@@ -42,7 +42,7 @@ from sklearn.svm import SVC
 
 from .._version import __version__
 from ..datasets import load_digits_scaled
-from ..denoise import choose_denoiser, denoise, make_sure_scorer
+from ..denoising import choose_denoiser, denoise, make_sure_scorer
 from ..lsd import LatentRotator, QuasiEigenBasis
 from ..lwgan import LWGANEstimator
 from ._plotting import (

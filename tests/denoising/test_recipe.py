@@ -1,4 +1,4 @@
-"""The denoising recipe (latentspec/denoise/_recipe.py): choose_denoiser, make_denoiser, DenoiserChoice."""
+"""The denoising recipe (latentspec/denoising/_recipe.py): choose_denoiser, make_denoiser, DenoiserChoice."""
 
 import warnings
 
@@ -150,3 +150,22 @@ def test_recipe_warns_when_the_risk_estimate_keeps_the_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         choose_denoiser(model, noisy[:120], y[:120], noisy[120:], n_components=[1, 3], cv=2)
+
+
+def test_the_cross_fitting_folds_follow_random_state(noisy_classes, monkeypatch):
+    """choose_denoiser's random_state reaches its folds (they were always drawn with seed 0)."""
+    import latentspec.denoising._recipe as recipe
+
+    clean, noisy, y, model = noisy_classes
+    seen = []
+    real = recipe.StratifiedKFold
+
+    def recording(*args, **kwargs):
+        splitter = real(*args, **kwargs)
+        seen.append([test.tolist() for _, test in splitter.split(noisy[:240], y[:240])])
+        return splitter
+
+    monkeypatch.setattr(recipe, "StratifiedKFold", recording)
+    for seed in (0, 1, 0):
+        choose_denoiser(model, noisy[:240], y[:240], noisy[240:], n_components=[1], cv=2, random_state=seed)
+    assert seen[0] == seen[2] and seen[0] != seen[1]

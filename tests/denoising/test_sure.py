@@ -1,4 +1,4 @@
-"""SURE, the error against clean rows estimated from noisy ones (latentspec/denoise/_sure.py)."""
+"""SURE, the error against clean rows estimated from noisy ones (latentspec/denoising/_sure.py)."""
 
 import pickle
 

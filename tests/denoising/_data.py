@@ -1,4 +1,4 @@
-"""Low-rank rows with white noise, shared by the tests of latentspec.denoise (tests/denoise)."""
+"""Low-rank rows with white noise, shared by the tests of latentspec.denoising (tests/denoising)."""
 
 import numpy as np
 

@@ -267,7 +267,8 @@ def choose_denoiser(
     y = np.asarray(y)
     folds = []
     if cv is not None:
-        for fold, (train, test) in enumerate(StratifiedKFold(cv, shuffle=True, random_state=0).split(X_noisy, y)):
+        splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+        for fold, (train, test) in enumerate(splitter.split(X_noisy, y)):
             say(f"cross-fitting: refitting a clone of the model on {len(train)} rows ({fold + 1}/{cv})")
             fold_model = clone(model)
             if "verbose" in fold_model.get_params(deep=False):

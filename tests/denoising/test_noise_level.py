@@ -1,4 +1,4 @@
-"""The noise level read off noisy rows alone (latentspec/denoise/_noise_level.py)."""
+"""The noise level read off noisy rows alone (latentspec/denoising/_noise_level.py)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The Wiener filter of what a model leaves in its residuals (latentspec/denoise/_residual_wiener.py)."""
+"""The Wiener filter of what a model leaves in its residuals (latentspec/denoising/_residual_wiener.py)."""
 
 import pickle
 

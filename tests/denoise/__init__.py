@@ -1,1 +1,0 @@
-"""Tests of latentspec.denoise, one file per module."""

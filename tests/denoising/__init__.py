@@ -1,0 +1,1 @@
+"""Tests of latentspec.denoising, one file per module."""
