@@ -27,16 +27,21 @@ def _python_blocks(page: Path) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
 
 
-@pytest.mark.parametrize("page", [page for page in PAGES if _python_blocks(page)], ids=lambda page: page.name)
-def test_page_examples_run(page, monkeypatch, tmp_path):
-    """Guards the docs against API drift: each page's code runs top to bottom without error."""
+def _run_like_a_reader(page: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tiny LWGANEstimator cost defaults, and a scratch working folder (examples may write files)."""
     if any("dask.distributed" in block for block in _python_blocks(page)):
         pytest.importorskip("dask.distributed")
     defaults = LWGANEstimator.__init__.__kwdefaults__
     for name, value in TINY_PARAMS.items():
         if is_cost_parameter(name):
             monkeypatch.setitem(defaults, name, value)
-    monkeypatch.chdir(tmp_path)  # examples may write files (a pickle)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if _python_blocks(page)], ids=lambda page: page.name)
+def test_page_examples_run(page, monkeypatch, tmp_path):
+    """Guards the docs against API drift: each page's code runs top to bottom without error."""
+    _run_like_a_reader(page, monkeypatch, tmp_path)
     namespace = {"__name__": f"docs_example_{page.stem}"}
     for index, block in enumerate(_python_blocks(page)):
         if any(marker in block for marker in NEEDS_ELSEWHERE):
@@ -125,13 +130,7 @@ def test_the_recorded_claims_are_made_on_the_data_of_their_benchmark():
 @pytest.mark.parametrize("page", [page for page in PAGES if _claims(page)], ids=lambda page: page.name)
 def test_commented_outputs_are_what_the_code_gives(page, monkeypatch, tmp_path):
     """A value in a comment is the value the line gives, or the one its benchmark recorded."""
-    if any("dask.distributed" in block for block in _python_blocks(page)):
-        pytest.importorskip("dask.distributed")
-    defaults = LWGANEstimator.__init__.__kwdefaults__
-    for name, value in TINY_PARAMS.items():
-        if is_cost_parameter(name):
-            monkeypatch.setitem(defaults, name, value)
-    monkeypatch.chdir(tmp_path)
+    _run_like_a_reader(page, monkeypatch, tmp_path)
     claims = {(index, number): (code, value) for index, number, code, value in _claims(page)}
     namespace = {"__name__": f"docs_example_{page.stem}"}
     checked = 0
