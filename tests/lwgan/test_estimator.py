@@ -987,6 +987,7 @@ def test_default_trains_and_transforms_with_the_policy_then_restores(
     assert set(threads_seen["train"]) == {expected}
     assert set(threads_seen["encode"]) == {expected}
     assert set(threads_seen["generate"]) == {expected}
+    assert est.n_threads_ == expected  # what fit reports is what it used
 
 
 def test_explicit_n_threads_is_used_and_restored(s_curve, tiny_params, threads_seen):
@@ -995,6 +996,7 @@ def test_explicit_n_threads_is_used_and_restored(s_curve, tiny_params, threads_s
     est.transform(s_curve[:5])
     assert torch.get_num_threads() == before
     assert set(threads_seen["train"]) == {2} and set(threads_seen["encode"]) == {2}
+    assert est.n_threads_ == 2
     threads_seen["encode"].clear()
     est.set_params(n_threads=1).transform(s_curve[:5])  # read at every call, so set_params applies at once
     assert set(threads_seen["encode"]) == {1}
