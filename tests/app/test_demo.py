@@ -147,3 +147,12 @@ def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_p
         with pytest.raises(KeyboardInterrupt):
             demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress)
         assert seen["verbose"] == verbose
+
+
+def test_the_report_shows_the_first_estimate_and_what_contradicts_the_estimate():
+    from latentspec.app._report_html import _first_estimate_note
+
+    assert _first_estimate_note({"first_estimate": 9.0, "problems": []}) == "; nearest-neighbour (TwoNN) estimate 9.0"
+    flagged = _first_estimate_note({"first_estimate": 42.5, "problems": ["the estimate 1 is less than half"]})
+    assert flagged.endswith("; WARNING, cannot be trusted: the estimate 1 is less than half")
+    assert _first_estimate_note({"estimate": 6}) == ""  # results written before 0.2
