@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -122,12 +124,16 @@ class DenoiserChoice:
     per_n_components : dict
         The fitted denoiser of every candidate ``n_components`` (to compare
         truncations with keeping every coefficient).
+    model : estimator or None
+        The fitted model inside the denoisers: the model given, or, when it was
+        given unfitted, the clone fitted on ``(X_noisy, y)``.
     """
 
     denoiser: ResidualWiener
     noise_std: float
     sure_errors: dict[int, float] = field(default_factory=dict)
     per_n_components: dict[int, ResidualWiener] = field(default_factory=dict)
+    model: Any = None
 
     @property
     def n_components(self) -> int:
@@ -149,7 +155,7 @@ class DenoiserChoice:
         return (
             f"DenoiserChoice(n_components={k}, threshold={self.threshold:.4g}, noise_std={self.noise_std:.4g},\n"
             f"               SURE error per entry {shown}{others};\n"
-            "               fields: denoiser, sure_errors, per_n_components)"
+            "               fields: denoiser, sure_errors, per_n_components, model)"
         )
 
 
@@ -164,6 +170,7 @@ def choose_denoiser(
     cv: int | None = 2,
     basis: Any = None,
     random_state: Any = 0,
+    n_jobs: int | None = None,
     verbose: int = 0,
 ) -> DenoiserChoice:
     """Choose the denoising settings of a fitted model by SURE on held-out noisy rows.
@@ -178,8 +185,11 @@ def choose_denoiser(
 
     Parameters
     ----------
-    model : fitted LWGANEstimator
-        Fitted on ``(X_noisy, y)``.
+    model : LWGANEstimator
+        Fitted on ``(X_noisy, y)``; or unfitted, and then a clone of it is
+        fitted on ``(X_noisy, y)`` here, alongside the cross-fitting clones (in
+        parallel with them when ``n_jobs`` allows): ``choice.model`` is that
+        clone.
     X_noisy : array-like of shape (n_samples, n_features)
         The noisy rows the model was fitted on.
     y : array-like of shape (n_samples,)
@@ -202,14 +212,27 @@ def choose_denoiser(
     basis : QuasiEigenBasis or None, default=None
         The spectral basis to fit (``None``: ``QuasiEigenBasis()``).
     random_state : int, RandomState instance or None, default=0
-        Seeds the spectral basis and the SURE probes.
+        Seeds the spectral basis, the cross-fitting folds and the SURE probes.
+    n_jobs : int or None, default=None
+        Model fits run in parallel (the ``cv`` cross-fitting clones, and the
+        model itself when it comes unfitted), through joblib: ``None`` means 1
+        unless inside a ``joblib.parallel_config`` context (which is also how a
+        Dask cluster runs them, with joblib's Dask backend), ``-1`` all CPUs.
+        Separate worker processes each train with a share of the CPUs (joblib
+        caps their threads at ``n_cpus // n_jobs``), so on a multi-core machine
+        two fits in parallel finish sooner than the same fits one after the
+        other with two threads each. The fitted models are identical either way
+        when the model's ``n_threads`` is fixed; with ``n_threads=None`` the
+        thread count, and so the last digits, may differ.
     verbose : int, default=0
         ``0`` silent; ``1`` a line on stderr per step (the noise level, each
         cross-fitting refit, each candidate with its estimated error, the
         choice), with the seconds elapsed. A model with a ``verbose`` parameter
-        (``LWGANEstimator``) has its cross-fitting clones refitted with this
-        ``verbose``: with ``1`` their training shows its progress bar, with
-        ``0`` it is silent whatever the model's own setting.
+        (``LWGANEstimator``) is fitted here (its cross-fitting clones, and
+        the model itself when it comes unfitted) with this ``verbose``: with
+        ``1`` the training shows its progress bar, with ``0`` it is silent
+        whatever the model's own setting. Fits in parallel worker processes
+        (``n_jobs``) are always silent: their bars would overwrite each other.
 
     Returns
     -------
@@ -242,7 +265,6 @@ def choose_denoiser(
     >>> choice.n_components, choice.denoiser.transform(noisy[250:]).shape
     (3, (50, 8))
     """
-    check_is_fitted(model)
     if not isinstance(verbose, numbers.Integral):
         raise ValueError(f"verbose must be an integer (0 silent, 1 a line per step), got {verbose!r}")
     verbose = int(verbose)
@@ -256,32 +278,30 @@ def choose_denoiser(
     sigma = estimate_noise_std(X_noisy) if noise_std is None else check_positive("noise_std", noise_std)
     sigma = max(sigma, np.finfo(float).tiny)  # an estimate of exactly 0 still makes a (do-nothing) denoiser
     say(f"noise level {sigma:.4g} ({'estimated from X_noisy' if noise_std is None else 'given'})")
+    if cv is not None:
+        check_int("cv", cv, 2)
+    y = np.asarray(y)
+    model, folds = _fit_models(model, X_noisy, y, cv, random_state, n_jobs, verbose, say)
     if n_components is None:
         rank = model.rank_ if hasattr(model, "rank_") else model.transform(X_noisy[:1]).shape[1]
         n_components = range(1, int(rank) + 1)
     candidates = [check_int("n_components", k, 1) for k in n_components]
     if not candidates:
         raise ValueError("n_components must hold at least one candidate")
-    if cv is not None:
-        check_int("cv", cv, 2)
-    y = np.asarray(y)
-    folds = []
-    if cv is not None:
-        splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
-        for fold, (train, test) in enumerate(splitter.split(X_noisy, y)):
-            say(f"cross-fitting: refitting a clone of the model on {len(train)} rows ({fold + 1}/{cv})")
-            fold_model = clone(model)
-            if "verbose" in fold_model.get_params(deep=False):
-                fold_model.set_params(verbose=verbose)
-            folds.append((train, test, fold_model.fit(X_noisy[train], y[train])))
     scorer = make_sure_scorer(sigma, random_state=random_state)
+    # A spectral denoiser's fit is its basis, which does not depend on n_components (read in transform): one
+    # pipeline per fold serves every candidate.
+    fold_pipes = [
+        (test, _frozen_lsd_pipeline(fold_model, candidates[0], basis, random_state).fit(X_noisy[train], y[train]))
+        for train, test, fold_model in folds
+    ]
     fitted, errors = {}, {}
     for index, k in enumerate(candidates):
         residuals = None
-        if folds:
+        if fold_pipes:
             residuals = np.empty_like(X_noisy)
-            for train, test, fold_model in folds:
-                fold_pipe = _frozen_lsd_pipeline(fold_model, k, basis, random_state).fit(X_noisy[train], y[train])
+            for test, fold_pipe in fold_pipes:
+                fold_pipe.set_params(lsd__n_components=k)
                 residuals[test] = X_noisy[test] - denoise(fold_pipe, X_noisy[test])
         denoiser = make_denoiser(model, k, sigma, random_state, basis=basis)
         fitted[k] = denoiser.fit(X_noisy, y, residuals=residuals)
@@ -293,7 +313,63 @@ def choose_denoiser(
     best = min(errors, key=errors.get)
     say(f"chose n_components={best} (SURE error {errors[best]:.4g}), threshold {fitted[best].threshold_:.4g}")
     _warn_if_nothing_done(fitted[best], X_noisy, X_heldout, sigma, estimated=noise_std is None)
-    return DenoiserChoice(fitted[best], float(sigma), errors, fitted)
+    return DenoiserChoice(fitted[best], float(sigma), errors, fitted, model)
+
+
+def _is_fitted(model: Any) -> bool:
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        return False
+    return True
+
+
+def _fit_clone(model: Any, X: np.ndarray, y: np.ndarray, verbose: int | None) -> Any:
+    """A clone of ``model`` fitted on ``(X, y)``; with ``verbose`` set as given (None: the model's own)."""
+    fitted = clone(model)
+    if verbose is not None and "verbose" in fitted.get_params(deep=False):
+        fitted.set_params(verbose=verbose)
+    return fitted.fit(X, y)
+
+
+def _fit_models(
+    model: Any, X: np.ndarray, y: np.ndarray, cv: int | None, random_state: Any, n_jobs: int | None,
+    verbose: int, say: _Reporter,
+) -> tuple[Any, list[tuple[np.ndarray, np.ndarray, Any]]]:
+    """The fitted model and the cross-fitting folds ``(train, test, model fitted on train)``.
+
+    Every fit the recipe needs (the model when it comes unfitted, a clone per
+    fold) goes to one ``joblib.Parallel`` call. Fits in worker processes show no
+    progress bar (bars of parallel fits would overwrite each other).
+    """
+    jobs, names = [], []
+    model_fitted = _is_fitted(model)
+    if not model_fitted:
+        jobs.append((X, y))
+        names.append(f"fitting the model on {len(X)} rows")
+    splits = []
+    if cv is not None:
+        splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+        splits = list(splitter.split(X, y))
+        for fold, (train, _) in enumerate(splits):
+            jobs.append((X[train], y[train]))
+            names.append(f"cross-fitting: fitting a clone of the model on {len(train)} rows ({fold + 1}/{cv})")
+    if not jobs:
+        return model, []
+    parallel = effective_n_jobs(n_jobs) != 1
+    shown = 0 if parallel else verbose
+    if parallel:
+        say(f"{len(jobs)} fits in parallel (n_jobs={n_jobs}): " + "; ".join(names))
+        models = Parallel(n_jobs=n_jobs)(delayed(_fit_clone)(model, Xj, yj, shown) for Xj, yj in jobs)
+        say("fits done")
+    else:
+        models = []
+        for name, (Xj, yj) in zip(names, jobs):
+            say(name)
+            models.append(_fit_clone(model, Xj, yj, shown))
+    if not model_fitted:
+        model, models = models[0], models[1:]
+    return model, [(train, test, fitted) for (train, test), fitted in zip(splits, models)]
 
 
 def _warn_if_nothing_done(

@@ -169,3 +169,38 @@ def test_the_cross_fitting_folds_follow_random_state(noisy_classes, monkeypatch)
     for seed in (0, 1, 0):
         choose_denoiser(model, noisy[:240], y[:240], noisy[240:], n_components=[1], cv=2, random_state=seed)
     assert seen[0] == seen[2] and seen[0] != seen[1]
+
+
+def test_an_unfitted_model_is_fitted_here_and_parallel_fits_give_the_same_choice(noisy_classes):
+    """Guards the unfitted-model path and n_jobs: the same choice as fitting the model first, bit for bit."""
+    clean, noisy, y, model = noisy_classes
+    X, labels, held = noisy[:240], y[:240], noisy[240:]
+    given = choose_denoiser(model, X, labels, held, n_components=[1, 3], cv=2)
+    unfitted = LWGANEstimator(**model.get_params())
+    for n_jobs in (None, 2):
+        choice = choose_denoiser(unfitted, X, labels, held, n_components=[1, 3], cv=2, n_jobs=n_jobs)
+        assert not hasattr(unfitted, "rank_")  # the estimator given stays unfitted: a clone was fitted
+        assert choice.model is not unfitted and choice.model.rank_ == 3
+        np.testing.assert_array_equal(choice.model.transform(held), model.transform(held))
+        assert choice.sure_errors == given.sure_errors
+        assert choice.threshold == given.threshold
+        np.testing.assert_array_equal(choice.denoiser.transform(held), given.denoiser.transform(held))
+    assert given.model is model
+
+
+def test_the_cross_fitting_basis_is_fitted_once_per_fold(noisy_classes, monkeypatch):
+    """Guards "nothing computed twice": a fold's spectral basis does not depend on n_components."""
+    from latentspec.lsd import QuasiEigenBasis
+
+    clean, noisy, y, model = noisy_classes
+    fits = []
+    original = QuasiEigenBasis.fit
+
+    def counting_fit(self, Z, y=None):
+        fits.append(len(Z))
+        return original(self, Z, y)
+
+    monkeypatch.setattr(QuasiEigenBasis, "fit", counting_fit)
+    choose_denoiser(model, noisy[:240], y[:240], noisy[240:], n_components=[1, 2, 3], cv=2)
+    # one basis per fold (120 rows each), then one per candidate for the denoiser on all 240 rows
+    assert sorted(fits) == [120, 120, 240, 240, 240]
