@@ -206,8 +206,10 @@ def _estimate(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     n_threads = _thread_option(args.threads)
+    if args.jobs is not None and args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     run_demo(args.out, random_state=args.random_state, quick=args.quick, verbose=0 if args.quiet else 1,
-             n_threads=n_threads, progress=_stderr_is_terminal())
+             n_threads=n_threads, n_jobs=args.jobs, progress=_stderr_is_terminal())
     print(Path(args.out, "index.html").resolve())
     return 0
 
@@ -230,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     demo.add_argument("--threads", type=int, default=None, metavar="N",
                       help=THREADS_HELP)
+    demo.add_argument("--jobs", type=int, default=None, metavar="N",
+                      help="worker processes for the independent fits, which then run side by side (default: one "
+                           "per idle CPU; 1: one fit after the other in this process, with progress bars)")
     demo.add_argument("--quick", action="store_true",
                       help="tiny networks and few steps: a smoke test in seconds, numbers say little")
     demo.add_argument("--quiet", action="store_true",

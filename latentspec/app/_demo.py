@@ -35,16 +35,19 @@ from typing import Any
 import numpy as np
 import sklearn
 import torch
+from joblib import Parallel, delayed
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
+from .._validation import check_int
 from .._version import __version__
 from ..datasets import load_digits_scaled
 from ..denoising import choose_denoiser, denoise, make_sure_scorer
 from ..lsd import LatentRotator, QuasiEigenBasis
 from ..lwgan import LWGANEstimator
+from ..lwgan.core._threads import idle_cpus
 from ._plotting import (
     plot_denoising_grid,
     plot_lsd_spectrum,
@@ -64,6 +67,10 @@ IMAGE_SHAPE = (8, 8)
 NOISE = 0.25
 LATENT_DIM = 16
 LABEL_WEIGHT = 20.0
+# Warm-up steps of the denoising model (and so of its cross-fitting clones). A fixed rank gives every row of a
+# batch to its one rank, where rank="auto" shares each batch between 16-21 ranks, so it needs fewer steps than
+# the default 4,000.
+DENOISING_WARMUP = 2000
 # Dropout of the denoising model: without it the auto-encoder fits the noise of the
 # training digits as it trains (benchmarks/deep_lsd_digits.py; docs/benchmarks.md).
 DENOISE_DROPOUT = 0.2
@@ -125,10 +132,10 @@ def _labelled_lwgan(params: dict[str, Any], **fixed: Any) -> LWGANEstimator:
     return _lwgan(params, latent_dim=LATENT_DIM, rank=LATENT_DIM, label_weight=LABEL_WEIGHT, **fixed)
 
 
-def _estimate_dimension(X: np.ndarray, params: dict[str, Any]) -> tuple[LWGANEstimator, dict[str, Any]]:
-    lwgan = _lwgan(params, rank="auto").fit(X)
+def _dimension_summary(lwgan: LWGANEstimator, X: np.ndarray) -> dict[str, Any]:
+    """What step 1 reports of the fitted ``LWGANEstimator(rank="auto")``."""
     scores = lwgan.rank_scores_
-    return lwgan, {
+    return {
         "n_samples": len(X),
         "latent_dim": int(lwgan.latent_dim_),
         "intrinsic_dim": int(lwgan.intrinsic_dim_),
@@ -138,25 +145,57 @@ def _estimate_dimension(X: np.ndarray, params: dict[str, Any]) -> tuple[LWGANEst
     }
 
 
+def _fitted(estimator: Any, *args: Any) -> Any:
+    """``estimator.fit(*args)``, returned (for joblib, which sends back what the job returns)."""
+    return estimator.fit(*args)
+
+
+def _say_dimension(steps: _Steps, model: LWGANEstimator, X: np.ndarray) -> None:
+    u = rank_uncertainty(model)
+    steps.say(f"    intrinsic dimension {u['estimate']} (best-scoring rank {u['best_rank']}; ranks within one "
+              f"paired std. error of it: {format_ranks(u['within_one_se'])}; nearest-neighbour estimate "
+              f"{u['first_estimate']:.1f})")
+    for problem in u["problems"]:
+        steps.say(f"    WARNING: the estimate cannot be trusted: {problem}")
+
+
+def parallel_fits() -> bool:
+    """Whether ``n_jobs=None`` runs a step's independent fits side by side: on a CPU with two or more idle CPUs."""
+    if torch.cuda.is_available():
+        return False
+    idle = idle_cpus()
+    return idle is not None and idle >= 1.5
+
+
+def _workers(n_jobs: int | None, n_fits: int) -> int:
+    """Worker processes for ``n_fits`` independent fits: all at once for ``None`` (when parallel at all)."""
+    if n_jobs is None:
+        return n_fits if parallel_fits() else 1
+    return min(n_jobs, n_fits)
+
+
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean((a - b) ** 2))
 
 
-def _denoise(split: tuple, params: dict, basis_params: dict, seed: int) -> tuple[dict, dict]:
+def _denoise(split: tuple, params: dict, basis_params: dict, seed: int, n_jobs: int) -> tuple[dict, dict]:
     """The denoising recipe against PCA, both fitted on noisy training digits; no clean digit chooses anything.
 
-    ``choose_denoiser`` picks ``n_components`` by SURE on the noisy test digits (its
-    residual filter learns from cross-fitted residuals); PCA's ``n_components`` is
-    chosen by the same SURE scorer.
+    ``choose_denoiser`` fits the model and its two cross-fitting clones on the noisy
+    training digits (``n_jobs`` at a time) and picks ``n_components`` by SURE on
+    the noisy test digits (its residual filter learns from cross-fitted
+    residuals); PCA's ``n_components`` is chosen by the same SURE scorer.
     """
     X_train, X_test, y_train, y_test = split
     rng = np.random.default_rng(seed)
     train_noisy = X_train + rng.normal(scale=NOISE, size=X_train.shape)
     test_noisy = X_test + rng.normal(scale=NOISE, size=X_test.shape)
-    model = _labelled_lwgan(params, dropout=DENOISE_DROPOUT).fit(train_noisy, y_train)
+    unfitted = _labelled_lwgan(params, n_warmup=DENOISING_WARMUP, dropout=DENOISE_DROPOUT)
     choice = choose_denoiser(
-        model, train_noisy, y_train, test_noisy, basis=QuasiEigenBasis(**basis_params), random_state=seed
+        unfitted, train_noisy, y_train, test_noisy, basis=QuasiEigenBasis(**basis_params), random_state=seed,
+        n_jobs=n_jobs, verbose=params["verbose"],
     )
+    model = choice.model
     scorer = make_sure_scorer(choice.noise_std, random_state=seed)
     pca_grid = {k: PCA(n_components=k, random_state=seed).fit(train_noisy) for k in range(1, X_train.shape[1] + 1)}
     k_pca = max(pca_grid, key=lambda k: scorer(pca_grid[k], test_noisy))
@@ -261,6 +300,7 @@ def run_demo(
     quick: bool = False,
     verbose: int = 1,
     n_threads: int | None = None,
+    n_jobs: int | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run the whole job on scikit-learn's digits and write the report to ``out``.
@@ -280,7 +320,18 @@ def run_demo(
         progress bars, on stderr.
     n_threads : int or None, default=None
         torch CPU threads of every ``LWGANEstimator`` (its ``n_threads``);
-        ``None`` is the library's policy.
+        ``None`` is the library's policy (in a worker process: the worker's
+        share of the CPUs).
+    n_jobs : int or None, default=None
+        Most worker processes (joblib) that run independent fits side by side:
+        the dimension fit beside the quasi-eigenbasis fit, then the denoising
+        model beside its two cross-fitting clones; each worker trains with its
+        share of the CPUs (at least one thread). ``None``: every fit of a step
+        at once when two or more CPUs are idle (three equal fits on two CPUs
+        finish sooner at once than two then one), else, and on a GPU, ``1``;
+        ``1`` runs every fit in this process, one after the other, with
+        progress bars. Fits in workers show no progress bar. The results do not
+        depend on it when ``n_threads`` is fixed.
     progress : bool, default=True
         Whether ``verbose`` includes the progress bars (``False``: the step names
         only, as for a log file).
@@ -312,31 +363,42 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     steps = _Steps(quiet=verbose < 1)
-    params = {"random_state": random_state, "verbose": int(verbose) if progress else 0, "n_threads": n_threads,
-              **(QUICK_LWGAN if quick else {})}
+    n_jobs = None if n_jobs is None else check_int("n_jobs", n_jobs, 1)
+    workers = {"dimension_and_basis": _workers(n_jobs, 2), "denoising": _workers(n_jobs, 3)}
+    in_process = workers["denoising"] == 1
+    params = {"random_state": random_state, "verbose": int(verbose) if progress and in_process else 0,
+              "n_threads": n_threads, **(QUICK_LWGAN if quick else {})}
     basis_params = {"random_state": random_state, **(QUICK_BASIS if quick else {})}
 
-    steps.begin("1/5 intrinsic dimension: LWGANEstimator(rank='auto') on all digits")
     X, y = load_digits_scaled()
-    dimension_model, dimension = _estimate_dimension(X, params)
-    u = dimension["uncertainty"]
-    steps.say(f"    intrinsic dimension {u['estimate']} (best-scoring rank {u['best_rank']}; ranks within one "
-              f"paired std. error of it: {format_ranks(u['within_one_se'])}; nearest-neighbour estimate "
-              f"{u['first_estimate']:.1f})")
-    for problem in u["problems"]:
-        steps.say(f"    WARNING: the estimate cannot be trusted: {problem}")
-
-    steps.begin("2/5 quasi-eigenbasis: LWGANEstimator(label_weight=20) -> QuasiEigenBasis on 75 % of the digits")
     split = train_test_split(X, y, test_size=0.25, stratify=y, random_state=random_state)
     X_train, X_test, y_train, y_test = split
+    dimension_model = _lwgan(params, rank="auto")
     lsd = make_pipeline(_labelled_lwgan(params), QuasiEigenBasis(**basis_params))
-    lsd.fit(X_train, y_train)
+    if workers["dimension_and_basis"] == 1:
+        steps.begin("1/5 intrinsic dimension: LWGANEstimator(rank='auto') on all digits")
+        dimension_model.fit(X)
+        _say_dimension(steps, dimension_model, X)
+        steps.begin("2/5 quasi-eigenbasis: LWGANEstimator(label_weight=20) -> QuasiEigenBasis on 75 % of the digits")
+        lsd.fit(X_train, y_train)
+    else:
+        steps.begin("1/5 intrinsic dimension: LWGANEstimator(rank='auto') on all digits; beside it the model of "
+                    "step 2 (2 worker processes)")
+        dimension_model, lsd = Parallel(n_jobs=2)(
+            [delayed(_fitted)(dimension_model, X), delayed(_fitted)(lsd, X_train, y_train)]
+        )
+        _say_dimension(steps, dimension_model, X)
+        steps.begin("2/5 quasi-eigenbasis: LWGANEstimator(label_weight=20) -> QuasiEigenBasis on 75 % of the digits "
+                    "(fitted in step 1)")
+    dimension = _dimension_summary(dimension_model, X)
     basis = {"n_train": len(X_train), "n_test": len(X_test), "latent_dim": LATENT_DIM,
              "label_weight": LABEL_WEIGHT, "accuracy": float(lsd.score(X_test, y_test))}
     steps.say(f"    LSD label accuracy on {len(X_test)} held-out digits: {basis['accuracy']:.3f}")
 
-    steps.begin("3/5 denoising: noise 0.25; LWGANEstimator -> LatentSpectralDenoiser and PCA on noisy digits")
-    denoising, denoise_images = _denoise(split, params, basis_params, random_state)
+    steps.begin("3/5 denoising: noise 0.25; LWGANEstimator -> LatentSpectralDenoiser and PCA on noisy digits"
+                + ("" if in_process else f" (the model and its 2 cross-fitting clones, {workers['denoising']} at "
+                                          "a time)"))
+    denoising, denoise_images = _denoise(split, params, basis_params, random_state, workers["denoising"])
     steps.say(f"    MSE: LSD {denoising['mse_lsd']:.4f}, PCA {denoising['mse_pca']:.4f}, "
               f"noisy input {denoising['mse_noisy_input']:.4f}")
 
@@ -358,6 +420,7 @@ def run_demo(
         "rotations": rotations,
         "seconds": {**steps.seconds, "total": round(time.perf_counter() - steps.start, 1)},
         "torch_threads": dimension_model.n_threads_,
+        "worker_processes": workers,
         "device": str(dimension_model.device_),
         "versions": _versions(),
         "figures": figures,

@@ -132,20 +132,20 @@ def test_demo_errors_are_one_line(tmp_path, capsys, monkeypatch):
 
 
 def test_run_demo_without_progress_keeps_the_estimators_quiet(monkeypatch, tmp_path):
-    """run_demo(progress=False): the estimators get verbose=0 (no bars), while the step lines stay."""
+    """progress=False, or fits in worker processes (n_jobs > 1): the estimators get verbose=0 (no bars)."""
     pytest.importorskip("matplotlib")
     from latentspec.app import _demo as demo
 
     seen = {}
 
-    def stop(X, params):
+    def stop(params, **fixed):
         seen.update(params)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(demo, "_estimate_dimension", stop)
-    for progress, verbose in ((True, 1), (False, 0)):
+    monkeypatch.setattr(demo, "_lwgan", stop)
+    for progress, n_jobs, verbose in ((True, 1, 1), (False, 1, 0), (True, 2, 0)):
         with pytest.raises(KeyboardInterrupt):
-            demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress)
+            demo.run_demo(tmp_path, quick=True, verbose=1, progress=progress, n_jobs=n_jobs)
         assert seen["verbose"] == verbose
 
 
@@ -156,3 +156,22 @@ def test_the_report_shows_the_first_estimate_and_what_contradicts_the_estimate()
     flagged = _first_estimate_note({"first_estimate": 42.5, "problems": ["the estimate 1 is less than half"]})
     assert flagged.endswith("; WARNING, cannot be trusted: the estimate 1 is less than half")
     assert _first_estimate_note({"estimate": 6}) == ""  # results written before 0.2
+
+
+def test_fits_side_by_side_give_the_numbers_of_fits_one_after_the_other(tmp_path):
+    """Guards n_jobs: worker processes change where the fits run, not what they give (threads fixed)."""
+    from latentspec.app import run_demo
+
+    numbers = []
+    for n_jobs in (1, 3):
+        results = run_demo(tmp_path / str(n_jobs), quick=True, verbose=0, n_threads=1, n_jobs=n_jobs)
+        assert results["worker_processes"] == {"dimension_and_basis": min(n_jobs, 2), "denoising": n_jobs}
+        numbers.append((results["intrinsic_dimension"]["rank_scores"], results["quasi_eigenbasis"]["accuracy"],
+                        results["denoising"], results["rotations"]))
+    assert numbers[0] == numbers[1]
+
+
+def test_demo_jobs_option_is_checked_before_training(tmp_path, capsys):
+    assert cli.main(["demo", "--quick", "--quiet", "--jobs", "0", "--out", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err
+    assert "--jobs must be >= 1" in err and len(err.splitlines()) == 1
