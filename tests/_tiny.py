@@ -20,6 +20,7 @@ _TINY = {
     "conv_layers": (4, 8),
     "batch_size": 32,
     "n_score_repeats": 2,
+    "n_refits": 0,
     "random_state": 0,
 }
 
@@ -28,6 +29,6 @@ TINY_PARAMS = {name: value for name, value in _TINY.items() if name in LWGANEsti
 
 def is_cost_parameter(name: str) -> bool:
     """Whether a parameter sets how much work a fit does (counts, widths, batch size)."""
-    if name == "n_threads":  # how many threads share the work, not how much work there is
+    if name in ("n_threads", "n_jobs"):  # how many threads or processes share the work, not how much there is
         return False
     return name.startswith("n_") or name.endswith("_layers") or name == "batch_size"

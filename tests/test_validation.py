@@ -155,7 +155,8 @@ ESTIMATORS = {
 BAD_NUMBERS = {
     "LWGANEstimator": {
         "latent_dim": 0, "rank": 0, "n_warmup": -1, "n_iter": -1, "n_critic_refit": -1, "n_critic": 0,
-        "n_generator": 0, "batch_size": 1, "n_score_repeats": 0, "learning_rate": 0.0, "lambda_gp": -1.0,
+        "n_generator": 0, "batch_size": 1, "n_score_repeats": 0, "validation_fraction": 0.6, "learning_rate": 0.0,
+        "lambda_gp": -1.0, "n_refits": -1,
         "lambda_mmd": math.nan, "label_weight": -0.5, "augment_shift": -1, "dropout": 1.0, "n_threads": 0,
         "verbose": 1.5, "random_state": -1,
     },

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import ParameterRulesMixin, check_int, check_numeric_array, check_seed, validate_numeric
 from ..exceptions import RankRangeWarning, TrainingDiverged, TrainingInterrupted, UnreliableEstimateWarning
 from ..persistence import SaveLoadMixin
+from ._evidence import disagreement_with_first_estimate, memorisation
 from ._fit_progress import run_with_progress, warn_interrupted
 from ._params import (
     FIXED_RANK_LATENT_DIM,
@@ -38,8 +39,9 @@ from ._params import (
     encode_labels,
     image_shape_chw,
 )
-from ._rank_range import default_latent_dim, disagreement_with_first_estimate, two_nn_dimension
+from ._rank_range import default_latent_dim, two_nn_dimension
 from ._rank_selection import choose_rank, contenders, rank_interval
+from ._refits import refit_estimates, refit_interval
 from .core import _batching
 from .core._augment import RandomShift
 from .core._batching import blockwise, check_finite_output
@@ -47,7 +49,7 @@ from .core._device import device_after_unpickling, make_generator, resolve_devic
 from .core._model import LWGANModule, RankLayout, training_layouts
 from .core._networks import initialise
 from .core._prior import LatentPrior
-from .core._scoring import score_ranks
+from .core._scoring import reconstruction_per_rank, score_ranks
 from .core._serialization import state_from_bytes, state_to_bytes, tensors_to_bytes
 from .core._threads import default_n_threads, torch_threads
 from .core._training import Trainer, TrainingConfig
@@ -191,6 +193,25 @@ class LWGANEstimator(
         the chosen one is not scored again (its later entries in
         ``rank_scores_["per_repeat"]`` are NaN), so the repeats go to the ranks
         the choice and its interval depend on (``docs/lwgan.md``).
+    validation_fraction : float, default=0.0
+        Share of the rows (at most 0.5) held out of training, drawn at random
+        with ``random_state``: the ranks are then scored on them, rows the
+        networks never saw, and ``diagnostics_`` holds the reconstruction error
+        of every rank on the training and the held-out rows, so a model that
+        memorises its training rows shows it (and ``fit`` warns). 0 trains and
+        scores on every row.
+    n_refits : int, default=0
+        With ``rank="auto"``, refits of the estimator on random 80 % shares of
+        the rows (other seeds, the same ranks) after the fit, each costing about
+        a fit: their estimates (``refit_estimates_``) widen
+        ``intrinsic_dim_interval_``, which then reflects training noise and not
+        only the noise of the scores (``docs/lwgan.md``). The fitted networks
+        and ``intrinsic_dim_`` are those of the fit on all rows. 0: no refit.
+    n_jobs : int or None, default=None
+        Refits run side by side in joblib worker processes: ``None`` is 1
+        unless inside a ``joblib.parallel_config`` context (which is how a Dask
+        cluster runs them), ``-1`` all CPUs. Each worker trains with its share
+        of the CPUs.
     device : str or torch.device, default="auto"
         ``"auto"`` uses a CUDA GPU when there is one, else the CPU.
     n_threads : int or None, default=None
@@ -239,7 +260,10 @@ class LWGANEstimator(
     intrinsic_dim_interval_ : tuple of (int, int) or None
         With ``rank="auto"``, the smallest and largest of the ranks that the data
         cannot tell from the best one (mean score within one paired standard error
-        of the best rank's), widened to contain ``intrinsic_dim_``; else None.
+        of the best rank's), widened to contain ``intrinsic_dim_`` and, with
+        ``n_refits``, every refit's estimate; else None.
+    refit_estimates_ : ndarray of int or None
+        The estimate of every refit (``n_refits``); None without refits.
     rank_scores_ : dict of ndarray
         ``rank``, ``mean`` (lower is better), ``std_error`` and
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
@@ -312,6 +336,9 @@ class LWGANEstimator(
         rank_sampling: str = "per_sample",
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
+        validation_fraction: float = 0.0,
+        n_refits: int = 0,
+        n_jobs: int | None = None,
         device: str | torch.device = "auto",
         n_threads: int | None = None,
         precision: str = "float32",
@@ -345,6 +372,9 @@ class LWGANEstimator(
         self.rank_sampling = rank_sampling
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
+        self.validation_fraction = validation_fraction
+        self.n_refits = n_refits
+        self.n_jobs = n_jobs
         self.device = device
         self.n_threads = n_threads
         self.precision = precision
@@ -415,16 +445,14 @@ class LWGANEstimator(
                 UserWarning,
                 stacklevel=3,
             )
-        min_samples = 2 * (latent_dim if self.rank == "auto" else 1)
-        if X.shape[0] < min_samples:
-            raise ValueError(
-                f"LWGANEstimator needs at least {min_samples} samples (two per rank trained) "
-                f"but X has {X.shape[0]}; pass more samples or fewer ranks (latent_dim or rank)"
-            )
+        seed = check_seed(self.random_state)
+        train_rows, heldout_rows = self._split_rows(X.shape[0], latent_dim, seed)
         previous_classes = getattr(self, "classes_", None)
         labels = self._set_classes(y, X.shape[0])
+        if labels is not None:
+            labels = labels[train_rows]
+        X_heldout, X = (None, X) if heldout_rows is None else (X[heldout_rows], X[train_rows])
         self.device_ = device
-        seed = check_seed(self.random_state)
         rng = make_generator(seed + 1, self.device_)
         if resume:
             check_resumable({**_NETWORK_PARAM_DEFAULTS, **self._architecture}, self._network_spec(), latent_dim,
@@ -444,8 +472,9 @@ class LWGANEstimator(
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
 
         stopped = self._train(data, rng, labels, resume)
+        heldout = None if X_heldout is None else self._to_tensor(X_heldout)
         try:
-            self._choose_rank(data, rng)
+            self._choose_rank(data, rng, heldout, X if X_heldout is None else np.concatenate([X, X_heldout]), seed)
         except KeyboardInterrupt:
             warn_interrupted(None, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted from None
@@ -453,6 +482,32 @@ class LWGANEstimator(
             warn_interrupted(stopped, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted
         return self
+
+    def _split_rows(self, n_samples: int, latent_dim: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The training rows and the held-out rows (None without ``validation_fraction``), in their order in X.
+
+        Raises ValueError when either part would be too small: two training rows
+        per rank trained, and two held-out rows.
+        """
+        n_heldout = int(round(float(self.validation_fraction) * n_samples))
+        min_train = 2 * (latent_dim if self.rank == "auto" else 1)
+        if self.validation_fraction and n_heldout < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out {n_heldout} of the {n_samples} rows, and "
+                "scoring needs at least 2; pass more rows, a larger validation_fraction, or 0 to score on the "
+                "training rows"
+            )
+        if n_samples - n_heldout < min_train:
+            held = f" once validation_fraction={self.validation_fraction} holds {n_heldout} out" if n_heldout else ""
+            raise ValueError(
+                f"LWGANEstimator needs at least {min_train} samples{' for training' if n_heldout else ''} (two per "
+                f"rank trained) but X has {n_samples - n_heldout}{held}; pass more samples or fewer ranks "
+                "(latent_dim or rank)"
+            )
+        if not n_heldout:
+            return np.arange(n_samples), None
+        order = np.random.default_rng(seed).permutation(n_samples)
+        return np.sort(order[n_heldout:]), np.sort(order[:n_heldout])
 
     def _centre_and_scale(self, X: np.ndarray) -> tuple[np.ndarray, float | np.ndarray]:
         """``center_`` and ``scale_``: one overall spread, or (``standardize``) one per feature.
@@ -532,21 +587,37 @@ class LWGANEstimator(
         """``label_mode``; ``"prior"`` for estimators pickled before the parameter existed."""
         return getattr(self, "label_mode", _NETWORK_PARAM_DEFAULTS["label_mode"])
 
-    def _choose_rank(self, data: torch.Tensor, rng: torch.Generator) -> None:
-        """Score the ranks and set ``rank_``, ``intrinsic_dim_`` and ``rank_scores_``."""
+    def _choose_rank(
+        self, data: torch.Tensor, rng: torch.Generator, heldout: torch.Tensor | None, X: np.ndarray, seed: int
+    ) -> None:
+        """Score the ranks (on ``heldout`` rows when there are any), refit on resampled rows of ``X`` (all rows,
+        as given) with ``n_refits``, and set ``rank_``, ``intrinsic_dim_``, ``intrinsic_dim_interval_``,
+        ``refit_estimates_``, ``rank_scores_`` and ``diagnostics_``."""
+        scored = data if heldout is None else heldout
         if self.rank == "auto":
-            scores, terms = self._score_ranks(data, np.arange(1, self.latent_dim_ + 1), rng)
+            scores, terms = self._score_ranks(scored, np.arange(1, self.latent_dim_ + 1), rng)
             intrinsic_dim, summary = choose_rank(scores, self.rank_rule)
             rank = intrinsic_dim
         else:
             rank, intrinsic_dim = int(self.rank), None
-            scores, terms = self._score_ranks(data, np.array([rank]), rng)
+            scores, terms = self._score_ranks(scored, np.array([rank]), rng)
             _, summary = choose_rank(scores, self.rank_rule)
             summary["rank"] = np.array([rank])
         self.rank_, self.intrinsic_dim_ = rank, intrinsic_dim
         self.rank_scores_ = {**summary, **terms, "per_repeat": scores}
         self.intrinsic_dim_interval_ = None if intrinsic_dim is None else rank_interval(summary, intrinsic_dim)
-        self._diagnose(terms)
+        self.refit_estimates_ = None
+        if intrinsic_dim is not None and self.n_refits:
+            params = {**self.get_params(deep=False), "latent_dim": self.latent_dim_, "n_refits": 0, "n_jobs": None,
+                      "verbose": 0, "warm_start": False}
+            self.refit_estimates_ = refit_estimates(params, X, self.n_refits, seed, self.n_jobs)
+            self.intrinsic_dim_interval_ = refit_interval(intrinsic_dim, self.intrinsic_dim_interval_,
+                                                          self.refit_estimates_)
+        train_reconstruction = terms["reconstruction"]
+        if heldout is not None:
+            batch = min(self.batch_size * 2, data.shape[0])
+            train_reconstruction = reconstruction_per_rank(self.module_, data, summary["rank"], batch=batch, rng=rng)
+        self._diagnose(train_reconstruction, None if heldout is None else terms["reconstruction"])
         if intrinsic_dim is not None and intrinsic_dim == self.latent_dim_ < self.n_features_in_:
             warnings.warn(
                 f"the estimated intrinsic dimension {intrinsic_dim} is the largest rank searched "
@@ -556,9 +627,10 @@ class LWGANEstimator(
                 stacklevel=4,
             )
 
-    def _diagnose(self, terms: dict[str, np.ndarray]) -> None:
+    def _diagnose(self, train_reconstruction: np.ndarray, heldout_reconstruction: np.ndarray | None) -> None:
         """Set ``diagnostics_``, and warn (:class:`~latentspec.exceptions.UnreliableEstimateWarning`) when the
-        evidence contradicts the estimate."""
+        evidence contradicts the estimate: the nearest-neighbour estimate disagrees, or (with held-out rows)
+        the networks reconstruct the rows they were trained on far better than new rows."""
         first = getattr(self, "_first_estimate", None)
         problems = []
         if self.intrinsic_dim_ is not None and first is not None:
@@ -566,18 +638,26 @@ class LWGANEstimator(
             if reason is not None:
                 problems.append(reason)
         ranks = self.rank_scores_["rank"]
+        if self.intrinsic_dim_ is not None and heldout_reconstruction is not None:
+            at = int(np.flatnonzero(ranks == self.intrinsic_dim_)[0])
+            reason = memorisation(float(train_reconstruction[at]), float(heldout_reconstruction[at]), int(ranks[at]))
+            if reason is not None:
+                problems.append(reason)
         self.diagnostics_ = {
             "first_estimate": None if first is None else float(first),
             "ranks_searched": (int(ranks[0]), int(ranks[-1])),
             "interval": self.intrinsic_dim_interval_,
-            "train_reconstruction": np.asarray(terms["reconstruction"], dtype=np.float64),
+            "refit_estimates": self.refit_estimates_,
+            "train_reconstruction": np.asarray(train_reconstruction, dtype=np.float64),
+            "heldout_reconstruction": None if heldout_reconstruction is None
+            else np.asarray(heldout_reconstruction, dtype=np.float64),
             "problems": problems,
         }
         for problem in problems:
             low, high = self.intrinsic_dim_interval_
             warnings.warn(
                 f"the intrinsic dimension estimate {self.intrinsic_dim_} (ranks {low}-{high} score alike) cannot be "
-                f"trusted: {problem}, and the two cannot both be right. Look at diagnostics_ and rank_scores_ "
+                f"trusted: {problem}. Look at diagnostics_ and rank_scores_ "
                 "(latentspec.plot_rank_scores); try more samples, standardize=True if the features are in unrelated "
                 "units, or compare fixed ranks on held-out data (GridSearchCV over rank)",
                 UnreliableEstimateWarning,
@@ -641,7 +721,8 @@ class LWGANEstimator(
         if resume:
             trainer.restore(self._training_state, history=self.history_)
         # Earlier results no longer describe the networks.
-        for name in ("rank_", "intrinsic_dim_", "intrinsic_dim_interval_", "rank_scores_", "diagnostics_"):
+        for name in ("rank_", "intrinsic_dim_", "intrinsic_dim_interval_", "rank_scores_", "diagnostics_",
+                     "refit_estimates_"):
             self.__dict__.pop(name, None)
         stopped = run_with_progress(
             trainer, self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit, self.verbose

@@ -58,6 +58,21 @@ def fraction(name: str, value: Any) -> None:
         raise ValueError(f"{name} is the share of hidden units dropped, so it must be < 1, got {value!r}")
 
 
+def validation_share(name: str, value: Any) -> None:
+    """A share of the rows held out: at least 0 and at most 0.5."""
+    non_negative(name, value)
+    if not value <= 0.5:
+        raise ValueError(f"{name} is the share of the rows held out to score the ranks, so it must be <= 0.5, "
+                         f"got {value!r}")
+
+
+def job_count(name: str, value: Any) -> None:
+    """joblib's ``n_jobs``: a non-zero integer (negative counts from the number of CPUs)."""
+    any_integer(name, value)
+    if value == 0:
+        raise ValueError(f"{name} must be a non-zero integer (joblib's n_jobs: -1 is all CPUs) or None, got 0")
+
+
 def rank_rule(name: str, value: Any) -> None:
     """``"auto"`` or an integer >= 1."""
     if isinstance(value, str):
@@ -93,6 +108,9 @@ PARAMETER_RULES: dict[str, Rule] = {
     "n_generator": integer(),
     "batch_size": integer(minimum=2),
     "n_score_repeats": integer(),
+    "validation_fraction": validation_share,
+    "n_refits": integer(minimum=0),
+    "n_jobs": optional(job_count),
     "learning_rate": positive,
     "lambda_gp": non_negative,
     "lambda_mmd": non_negative,

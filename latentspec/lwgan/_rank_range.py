@@ -17,13 +17,10 @@ import math
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["AGREEMENT_FACTOR", "default_latent_dim", "disagreement_with_first_estimate", "two_nn_dimension"]
+__all__ = ["default_latent_dim", "two_nn_dimension"]
 
 # Rows used for the first estimate; TwoNN is stable well below this.
 _MAX_ROWS = 5000
-# How far the LWGAN estimate and the TwoNN first estimate may differ before fit warns:
-# the factor the default range already allows TwoNN to be off by (ceil(2 * TwoNN) + 2).
-AGREEMENT_FACTOR = 2.0
 
 
 def two_nn_dimension(X: np.ndarray, random_state: int = 0) -> float:
@@ -88,27 +85,3 @@ def default_latent_dim(X: np.ndarray, first_estimate: float | None = None) -> in
     guess = two_nn_dimension(X) if first_estimate is None else first_estimate
     top = n_features if not math.isfinite(guess) else min(n_features, int(math.ceil(2.0 * guess)) + 2)
     return max(1, top)
-
-
-def disagreement_with_first_estimate(estimate: int, first_estimate: float, n_features: int) -> str | None:
-    """Why ``estimate`` and the TwoNN ``first_estimate`` cannot both be right, or None when they agree.
-
-    They disagree when one is more than :data:`AGREEMENT_FACTOR` times the other
-    (the first estimate capped at ``n_features``); an undefined first estimate agrees
-    with anything.
-
-    Examples
-    --------
-    >>> disagreement_with_first_estimate(2, 2.1, 3) is None
-    True
-    >>> print(disagreement_with_first_estimate(1, 42.5, 100))
-    the estimate 1 is less than half the nearest-neighbour (TwoNN) estimate 42.5
-    """
-    if not math.isfinite(first_estimate) or first_estimate <= 0:
-        return None
-    first = min(first_estimate, n_features)
-    if estimate * AGREEMENT_FACTOR < first:
-        return f"the estimate {estimate} is less than half the nearest-neighbour (TwoNN) estimate {first:.1f}"
-    if estimate > AGREEMENT_FACTOR * first:
-        return f"the estimate {estimate} is more than twice the nearest-neighbour (TwoNN) estimate {first:.1f}"
-    return None

@@ -1167,3 +1167,84 @@ def test_agreeing_estimates_leave_no_problem_and_a_fixed_rank_has_no_first_estim
         est = LWGANEstimator(latent_dim=4, random_state=1, **SMALL_FIT).fit(_plane(1))
     assert est.diagnostics_["problems"] == [] and 1.5 < est.diagnostics_["first_estimate"] < 2.5
     assert fitted_rank2.diagnostics_["first_estimate"] is None and fitted_rank2.diagnostics_["problems"] == []
+
+
+def test_rotating_the_data_changes_no_estimate():
+    """An orthogonal change of axes keeps every distance: the same range, estimate and interval."""
+    X = _plane(0)
+    Q = np.linalg.qr(np.random.default_rng(5).standard_normal((6, 6)))[0]
+    base = LWGANEstimator(random_state=0, **SMALL_FIT).fit(X)
+    rotated = LWGANEstimator(random_state=0, **SMALL_FIT).fit(X @ Q)
+    assert rotated.latent_dim_ == base.latent_dim_
+    assert rotated.intrinsic_dim_ == base.intrinsic_dim_ == 2
+    assert rotated.intrinsic_dim_interval_ == base.intrinsic_dim_interval_ == (2, 2)
+
+
+def test_validation_fraction_holds_rows_out_of_training_and_scores_the_ranks_on_them(monkeypatch):
+    """Guards the split: the networks train on the other rows, the scores come from the held-out ones."""
+    import latentspec.lwgan._estimator as module
+
+    X = _plane(0)
+    trained, scored = [], []
+    real_train, real_score = LWGANEstimator._train, module.score_ranks
+
+    def spy_train(self, data, *args, **kwargs):
+        trained.append(data.shape[0])
+        return real_train(self, data, *args, **kwargs)
+
+    def spy_score(module_, data, *args, **kwargs):
+        scored.append(data.shape[0])
+        return real_score(module_, data, *args, **kwargs)
+
+    monkeypatch.setattr(LWGANEstimator, "_train", spy_train)
+    monkeypatch.setattr(module, "score_ranks", spy_score)
+    est = LWGANEstimator(latent_dim=4, validation_fraction=0.25, random_state=0, **SMALL_FIT).fit(X)
+    assert trained == [300] and scored == [100]
+    assert est.intrinsic_dim_ == 2 and est.diagnostics_["problems"] == []
+    train, heldout = est.diagnostics_["train_reconstruction"], est.diagnostics_["heldout_reconstruction"]
+    assert train.shape == heldout.shape == (4,)
+    np.testing.assert_array_equal(heldout, est.rank_scores_["reconstruction"])
+    assert heldout[1] < 0.5 * heldout[0]  # rank 2 reconstructs new rows of the plane, rank 1 cannot
+    # The split follows random_state: the same rows held out on every fit.
+    again = LWGANEstimator(latent_dim=4, validation_fraction=0.25, random_state=0, **SMALL_FIT).fit(X)
+    np.testing.assert_array_equal(again.rank_scores_["per_repeat"], est.rank_scores_["per_repeat"])
+    # Without held-out rows there is no held-out error, and too few rows are refused by name.
+    assert LWGANEstimator(latent_dim=4, random_state=0, **SMALL_FIT).fit(X).diagnostics_[
+        "heldout_reconstruction"] is None
+    with pytest.raises(ValueError, match="validation_fraction=0.1 holds out 1 of the 12 rows"):
+        LWGANEstimator(latent_dim=2, validation_fraction=0.1, **SMALL_FIT).fit(X[:12])
+    with pytest.raises(ValueError, match=r"at least 8 samples for training .* has 5 once validation_fraction=0.5"):
+        LWGANEstimator(latent_dim=4, validation_fraction=0.5, **SMALL_FIT).fit(X[:10])
+
+
+def test_networks_that_memorise_their_training_rows_make_fit_warn(monkeypatch):
+    """Held-out rows reconstructed far worse than training rows: UnreliableEstimateWarning names it."""
+    import latentspec.lwgan._estimator as module
+    from latentspec import UnreliableEstimateWarning
+
+    real = module.reconstruction_per_rank
+    monkeypatch.setattr(module, "reconstruction_per_rank", lambda *a, **k: real(*a, **k) / 10.0)
+    with pytest.warns(UnreliableEstimateWarning, match=r"memorise their training rows: at rank 2 .* 1\dx worse"):
+        est = LWGANEstimator(latent_dim=4, validation_fraction=0.25, random_state=0, **SMALL_FIT).fit(_plane(0))
+    assert any("memorise" in problem for problem in est.diagnostics_["problems"])
+
+
+def test_refits_widen_the_interval_to_every_refit_estimate_and_run_side_by_side_alike():
+    """Guards n_refits and n_jobs: refits of the plane find 2 again; worker processes change nothing."""
+    X = _plane(0)
+    est = LWGANEstimator(latent_dim=4, n_refits=2, random_state=0, **SMALL_FIT).fit(X)
+    assert est.intrinsic_dim_ == 2
+    assert est.refit_estimates_.tolist() == [2, 2]
+    assert est.intrinsic_dim_interval_ == (2, 2) == est.diagnostics_["interval"]
+    np.testing.assert_array_equal(est.diagnostics_["refit_estimates"], est.refit_estimates_)
+    parallel = LWGANEstimator(latent_dim=4, n_refits=2, n_jobs=2, random_state=0, **SMALL_FIT).fit(X)
+    assert parallel.refit_estimates_.tolist() == est.refit_estimates_.tolist()
+    assert LWGANEstimator(latent_dim=4, random_state=0, **SMALL_FIT).fit(X).refit_estimates_ is None
+
+
+def test_refit_interval_holds_the_estimate_its_scores_and_every_refit():
+    from latentspec.lwgan._refits import refit_interval
+
+    assert refit_interval(3, (3, 3), np.array([3, 4, 3, 2])) == (2, 4)
+    assert refit_interval(5, (4, 6), np.array([5, 5])) == (4, 6)
+    assert refit_interval(5, (5, 5), np.array([], dtype=int)) == (5, 5)

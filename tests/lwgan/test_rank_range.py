@@ -48,16 +48,3 @@ def test_default_range_follows_the_first_estimate():
 def test_default_range_on_degenerate_data():
     """Guards the fallback: all features when TwoNN is undefined (fewer than three distinct rows)."""
     assert default_latent_dim(np.ones((20, 3))) == 3
-
-
-def test_disagreement_beyond_a_factor_of_two_either_way():
-    from latentspec.lwgan._rank_range import AGREEMENT_FACTOR, disagreement_with_first_estimate
-
-    assert AGREEMENT_FACTOR == 2.0
-    assert disagreement_with_first_estimate(5, 4.2, 10) is None
-    assert disagreement_with_first_estimate(1, 2.0, 10) is None  # exactly half: not beyond the factor
-    assert "less than half" in disagreement_with_first_estimate(1, 42.5, 100)
-    assert "more than twice" in disagreement_with_first_estimate(9, 4.0, 10)
-    # The first estimate counts at most n_features, and an undefined one agrees with anything.
-    assert disagreement_with_first_estimate(3, 42.5, 5) is None
-    assert disagreement_with_first_estimate(3, float("nan"), 5) is None

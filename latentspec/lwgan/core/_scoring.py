@@ -22,10 +22,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ._model import LWGANModule
+from ._losses import reconstruction_error
+from ._model import LWGANModule, RankLayout
 from ._prior import LatentPrior
 
-__all__ = ["SCORE_TERMS", "score_ranks", "score_weights"]
+__all__ = ["SCORE_TERMS", "reconstruction_per_rank", "score_ranks", "score_weights"]
 
 # The terms of the score, in the order of the arrays score_ranks returns.
 SCORE_TERMS = ("critic_gap", "gradient_penalty", "reconstruction", "mmd", "latent_reconstruction")
@@ -114,3 +115,26 @@ def score_ranks(
     module.train()
     scores = (values * weights[None, :, None]).sum(axis=1)
     return scores, {t: np.nanmean(values[:, i], axis=0) for i, t in enumerate(SCORE_TERMS)}
+
+
+def reconstruction_per_rank(
+    module: LWGANModule, data: torch.Tensor, ranks: np.ndarray, *, batch: int, rng: torch.Generator
+) -> np.ndarray:
+    """Mean reconstruction error ``||x - G(Q(x, r))||`` of one batch of ``data`` at each of ``ranks``.
+
+    The same ``batch`` rows (drawn without replacement) for every rank, so the
+    errors of two ranks differ only through the rank; the module is evaluated in
+    ``eval`` mode and put back in training mode.
+    """
+    ranks = [int(r) for r in np.asarray(ranks)]
+    idx = torch.randperm(data.shape[0], generator=rng, device=data.device)[:batch]
+    x = data[idx]
+    layout = RankLayout.blocks(ranks, x.shape[0], module.latent_dim, x.device)
+    module.eval()
+    try:
+        with torch.no_grad():
+            xs = x.repeat(len(ranks), 1)
+            errors = reconstruction_error(xs, module.generate(module.encode(xs, layout)))
+    finally:
+        module.train()
+    return errors.view(len(ranks), -1).mean(1).cpu().numpy().astype(np.float64)

@@ -1,0 +1,69 @@
+"""What contradicts an intrinsic dimension estimate: the evidence behind ``UnreliableEstimateWarning``.
+
+Each function returns the reason, in words a user can act on, or None when the
+evidence agrees with the estimate. ``LWGANEstimator.fit`` puts every reason in
+``diagnostics_["problems"]`` and warns with it.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["AGREEMENT_FACTOR", "MEMORISATION_FACTOR", "disagreement_with_first_estimate", "memorisation"]
+
+# How far the LWGAN estimate and the TwoNN first estimate may differ before fit warns:
+# the factor the default range already allows TwoNN to be off by (ceil(2 * TwoNN) + 2).
+AGREEMENT_FACTOR = 2.0
+# How many times the training rows' reconstruction error the held-out rows' may be before fit warns that the
+# networks memorise. Networks that learnt the manifold reconstruct new rows about as well as the rows they saw
+# (on the paper's toys the ratio stays near 1); networks that learnt the rows themselves reconstruct new rows
+# several times worse.
+MEMORISATION_FACTOR = 2.0
+
+
+def disagreement_with_first_estimate(estimate: int, first_estimate: float, n_features: int) -> str | None:
+    """Why ``estimate`` and the TwoNN ``first_estimate`` cannot both be right, or None when they agree.
+
+    They disagree when one is more than :data:`AGREEMENT_FACTOR` times the other
+    (the first estimate capped at ``n_features``); an undefined first estimate agrees
+    with anything.
+
+    Examples
+    --------
+    >>> disagreement_with_first_estimate(2, 2.1, 3) is None
+    True
+    >>> print(disagreement_with_first_estimate(1, 42.5, 100))
+    the estimate 1 is less than half the nearest-neighbour (TwoNN) estimate 42.5
+    """
+    if not math.isfinite(first_estimate) or first_estimate <= 0:
+        return None
+    first = min(first_estimate, n_features)
+    if estimate * AGREEMENT_FACTOR < first:
+        return f"the estimate {estimate} is less than half the nearest-neighbour (TwoNN) estimate {first:.1f}"
+    if estimate > AGREEMENT_FACTOR * first:
+        return f"the estimate {estimate} is more than twice the nearest-neighbour (TwoNN) estimate {first:.1f}"
+    return None
+
+
+def memorisation(train_error: float, heldout_error: float, rank: int) -> str | None:
+    """Why the networks at ``rank`` learnt their training rows rather than the manifold, or None.
+
+    They did when the mean reconstruction error of held-out rows is more than
+    :data:`MEMORISATION_FACTOR` times that of the training rows.
+
+    Examples
+    --------
+    >>> memorisation(0.10, 0.12, 3) is None
+    True
+    >>> memorisation(0.05, 0.60, 12).split(": ")[1]
+    'at rank 12 the held-out rows are reconstructed 12x worse (error 0.6) than the training rows (0.05)'
+    """
+    if not (math.isfinite(train_error) and math.isfinite(heldout_error)) or train_error <= 0:
+        return None
+    ratio = heldout_error / train_error
+    if ratio <= MEMORISATION_FACTOR:
+        return None
+    return (
+        f"the networks memorise their training rows: at rank {rank} the held-out rows are reconstructed "
+        f"{ratio:.2g}x worse (error {heldout_error:.3g}) than the training rows ({train_error:.3g})"
+    )

@@ -1,0 +1,30 @@
+"""What contradicts an estimate (latentspec/lwgan/_evidence.py): the reasons behind UnreliableEstimateWarning."""
+
+from latentspec.lwgan._evidence import (
+    AGREEMENT_FACTOR,
+    MEMORISATION_FACTOR,
+    disagreement_with_first_estimate,
+    memorisation,
+)
+
+
+def test_disagreement_beyond_a_factor_of_two_either_way():
+    assert AGREEMENT_FACTOR == 2.0
+    assert disagreement_with_first_estimate(5, 4.2, 10) is None
+    assert disagreement_with_first_estimate(1, 2.0, 10) is None  # exactly half: not beyond the factor
+    assert "less than half" in disagreement_with_first_estimate(1, 42.5, 100)
+    assert "more than twice" in disagreement_with_first_estimate(9, 4.0, 10)
+    # The first estimate counts at most n_features, and an undefined one agrees with anything.
+    assert disagreement_with_first_estimate(3, 42.5, 5) is None
+    assert disagreement_with_first_estimate(3, float("nan"), 5) is None
+
+
+def test_memorisation_beyond_a_factor_of_two():
+    assert MEMORISATION_FACTOR == 2.0
+    assert memorisation(0.1, 0.2, 3) is None  # exactly twice: not beyond the factor
+    reason = memorisation(0.1, 0.25, 3)
+    assert reason.startswith("the networks memorise their training rows: at rank 3")
+    assert "2.5x worse" in reason and "0.25" in reason and "(0.1)" in reason
+    # Nothing to compare with: a perfect training fit, or an undefined error.
+    assert memorisation(0.0, 0.3, 2) is None
+    assert memorisation(float("nan"), 0.3, 2) is None
