@@ -20,9 +20,12 @@ cores, so about an hour for both sizes)::
     python benchmarks/benchmark_manifolds.py
     python benchmarks/benchmark_manifolds.py --sizes 1000 --manifolds M7_Roll M13a_Scurve
     python benchmarks/benchmark_manifolds.py --sizes 2500 --noise 0.01
+    python benchmarks/benchmark_manifolds.py --sizes 1000 --params '{"validation_fraction": 0.2}'
 
 Writes ``benchmarks/results/benchmark_manifolds.json`` (``..._noise0.01.json`` with
-noise) unless ``--out`` says otherwise.
+noise, ``..._validation_fraction0.2.json`` with ``--params``) unless ``--out`` says
+otherwise. The summary also lists the silent collapses (an estimate below half the
+truth without an ``UnreliableEstimateWarning``) and the manifolds warned about.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from _common import add_thread_option, apply_threads, environment, results_path, write_results
 
-from latentspec import LWGANEstimator
+from latentspec import LWGANEstimator, UnreliableEstimateWarning
 
 # scikit-dimension estimators that finish within seconds to a few minutes on these samples.
 BASELINES = ("TwoNN", "MLE", "DANCo", "MADA", "TLE", "CorrInt", "lPCA")
@@ -87,6 +90,12 @@ def summarise(rows: list[dict], estimators: list[str]) -> dict[str, dict[str, fl
         widths = [r["interval"][1] - r["interval"][0] + 1 for r in rows]
         summary["LWGAN"]["interval_mean_width"] = float(np.mean(widths))
         summary["LWGAN"]["slowest_fit_s"] = float(max(r["seconds"] for r in rows))
+        # A silent collapse: an estimate below half the truth that fit did not warn about.
+        summary["LWGAN"]["silent_collapses"] = [
+            r["manifold"] for r in rows
+            if r["estimates"]["LWGAN"] < r["true"] / 2 and not r.get("unreliable_warning", False)
+        ]
+        summary["LWGAN"]["warned"] = [r["manifold"] for r in rows if r.get("unreliable_warning", False)]
     return summary
 
 
@@ -122,6 +131,8 @@ def main() -> None:
     parser.add_argument("--manifolds", nargs="+", default=None, help="names to run (default: all 24)")
     parser.add_argument("--baselines", nargs="*", default=list(BASELINES), help="scikit-dimension estimators")
     parser.add_argument("--noise", type=float, default=0.0, help="Gaussian noise, as a share of each feature's std")
+    parser.add_argument("--params", type=json.loads, default={}, metavar="JSON",
+                        help="LWGANEstimator parameters other than the defaults, e.g. '{\"n_refits\": 4}'")
     add_thread_option(parser, help="torch threads (default: torch's choice)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -129,7 +140,8 @@ def main() -> None:
         print(markdown_tables(args.table))
         return
     apply_threads(args)
-    name = "benchmark_manifolds" + (f"_noise{args.noise:g}" if args.noise else "")
+    name = "benchmark_manifolds" + (f"_noise{args.noise:g}" if args.noise else "") + "".join(
+        f"_{key}{value}" for key, value in sorted(args.params.items()) if key != "n_jobs")
     out = args.out or results_path(name)
     estimators = ["LWGAN", *args.baselines]
 
@@ -149,7 +161,7 @@ def main() -> None:
             start = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                model = LWGANEstimator(random_state=0, n_threads=args.threads).fit(X)
+                model = LWGANEstimator(**{"random_state": 0, "n_threads": args.threads, **args.params}).fit(X)
             seconds = time.perf_counter() - start
             interval = [int(v) for v in model.intrinsic_dim_interval_]
             row = {
@@ -161,6 +173,8 @@ def main() -> None:
                 "seconds": round(seconds, 1),
                 "ranks_searched": int(model.latent_dim_),
                 "warnings": sorted({str(w.message)[:120] for w in caught}),
+                "unreliable_warning": any(issubclass(w.category, UnreliableEstimateWarning) for w in caught),
+                "refit_estimates": None if model.refit_estimates_ is None else model.refit_estimates_.tolist(),
                 "baseline_seconds": {},
             }
             for b in args.baselines:
@@ -185,9 +199,10 @@ def main() -> None:
                 f"LWGAN interval: coverage {lw['interval_coverage_small']:.2f} (d <= {SMALL}), "
                 f"mean width {lw['interval_mean_width']:.2f} ranks; slowest fit {lw['slowest_fit_s']:.1f} s"
             )
+            print(f"silent collapses: {lw['silent_collapses'] or 'none'}; warned on: {lw['warned'] or 'none'}")
         results[str(n)] = {"rows": rows, "summary": summary}
 
-    meta = {**environment("torch", "threads", "cpu_count", "machine"), "noise": args.noise}
+    meta = {**environment("torch", "threads", "cpu_count", "machine"), "noise": args.noise, "params": args.params}
     write_results(out, {"meta": meta, "results": results})
     print(f"written to {out}")
 

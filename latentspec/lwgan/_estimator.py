@@ -59,7 +59,7 @@ __all__ = ["LWGANEstimator"]
 # Repeats of every rank before the ranks race (a rank's standard error needs some).
 RACING_MIN_REPEATS = 5
 # The value of a network parameter that estimators fitted before it existed had.
-_NETWORK_PARAM_DEFAULTS = {"label_mode": "prior"}
+_NETWORK_PARAM_DEFAULTS = {"label_mode": "prior", "linear_path": False}
 
 
 def _with_torch_threads(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -200,6 +200,20 @@ class LWGANEstimator(
         of every rank on the training and the held-out rows, so a model that
         memorises its training rows shows it (and ``fit`` warns). 0 trains and
         scores on every row.
+    linear_path : bool, default=False
+        MLP networks only. When True the rank-``r`` encoder adds to its output
+        the first ``r`` principal coordinates of the row (whitened: unit
+        variance, as the prior's), and the generator adds to its output the
+        principal-component reconstruction from the first ``r`` latent
+        coordinates; the networks' output layers start at zero. Every rank then
+        starts as principal-component analysis of the training rows, and the
+        networks learn only the curvature on top of it (``docs/lwgan.md``).
+    early_stopping : bool, default=False
+        Needs ``validation_fraction > 0``. The warm-up keeps the networks with
+        the lowest reconstruction error on the held-out rows (the mean over the
+        ranks, checked every twentieth of the warm-up in its second half, where
+        the MMD is on) instead of its last ones; ``best_warmup_step_`` says
+        which step that was.
     n_refits : int, default=0
         With ``rank="auto"``, refits of the estimator on random 80 % shares of
         the rows (other seeds, the same ranks) after the fit, each costing about
@@ -264,6 +278,9 @@ class LWGANEstimator(
         ``n_refits``, every refit's estimate; else None.
     refit_estimates_ : ndarray of int or None
         The estimate of every refit (``n_refits``); None without refits.
+    best_warmup_step_ : int or None
+        With ``early_stopping``, the warm-up step whose networks were kept;
+        else None.
     rank_scores_ : dict of ndarray
         ``rank``, ``mean`` (lower is better), ``std_error`` and
         ``std_error_diff`` (paired, against the best rank) of every rank scored,
@@ -337,6 +354,8 @@ class LWGANEstimator(
         rank_rule: str = "authors",
         n_score_repeats: int = 50,
         validation_fraction: float = 0.0,
+        linear_path: bool = False,
+        early_stopping: bool = False,
         n_refits: int = 0,
         n_jobs: int | None = None,
         device: str | torch.device = "auto",
@@ -373,6 +392,8 @@ class LWGANEstimator(
         self.rank_rule = rank_rule
         self.n_score_repeats = n_score_repeats
         self.validation_fraction = validation_fraction
+        self.linear_path = linear_path
+        self.early_stopping = early_stopping
         self.n_refits = n_refits
         self.n_jobs = n_jobs
         self.device = device
@@ -437,6 +458,11 @@ class LWGANEstimator(
         latent_dim = self._latent_dim_for(X, resume)
         check_rank(self.rank, latent_dim, self.latent_dim, X.shape[1])
         check_image_shape(self.image_shape, self.architecture, self.conv_layers, self.augment_shift, X.shape[1])
+        if self.linear_path and image_shape_chw(self.image_shape, self.architecture) is not None:
+            raise ValueError(
+                "linear_path=True adds principal-component maps to MLP networks; the networks are convolutional "
+                "here (image_shape is given), so pass architecture='mlp' or linear_path=False"
+            )
         if self.warm_start and not resume and hasattr(self, "module_"):
             warnings.warn(
                 "warm_start=True, but this estimator holds no training state to continue (a model file stores the "
@@ -464,6 +490,8 @@ class LWGANEstimator(
             self.center_, self.scale_ = self._centre_and_scale(X)
             self.module_ = self._build_module()
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
+            if self.module_.linear_path:
+                self.module_.set_linear_path(self._to_tensor(X).cpu())
             self.module_.to(self.device_)
             self._architecture = self._network_spec()
         self._fit_dtype = X.dtype.name  # sample() returns it, as transform keeps the dtype it gets
@@ -471,8 +499,8 @@ class LWGANEstimator(
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
 
-        stopped = self._train(data, rng, labels, resume)
         heldout = None if X_heldout is None else self._to_tensor(X_heldout)
+        stopped = self._train(data, rng, labels, resume, heldout)
         try:
             self._choose_rank(data, rng, heldout, X if X_heldout is None else np.concatenate([X, X_heldout]), seed)
         except KeyboardInterrupt:
@@ -699,7 +727,8 @@ class LWGANEstimator(
 
     # ------------------------------------------------------------------- training
     def _train(
-        self, data: torch.Tensor, rng: torch.Generator, labels: torch.Tensor | None, resume: bool
+        self, data: torch.Tensor, rng: torch.Generator, labels: torch.Tensor | None, resume: bool,
+        heldout: torch.Tensor | None = None,
     ) -> tuple[str, int] | None:
         """Run (or continue) the training phases; keep the state for a warm start.
 
@@ -717,6 +746,7 @@ class LWGANEstimator(
             rng, config, prior=self._prior(), labels=labels,
             augment=None if not self.augment_shift else RandomShift.for_images(
                 self.image_shape, self.augment_shift, self.center_ / self.scale_, data, rng),
+            monitor=self._heldout_monitor(heldout) if self.early_stopping else None,
         )
         if resume:
             trainer.restore(self._training_state, history=self.history_)
@@ -734,8 +764,23 @@ class LWGANEstimator(
             )
         self.history_ = trainer.history
         self.n_steps_ = dict(trainer.steps)
+        self.best_warmup_step_ = trainer.best_warmup_step
         self._training_state = trainer.checkpoint()
         return stopped
+
+    def _heldout_monitor(self, heldout: torch.Tensor | None) -> Callable[[], float]:
+        """Early stopping's loss: the mean over the ranks of the held-out rows' reconstruction error."""
+        if heldout is None:
+            raise ValueError("early_stopping=True watches held-out rows: pass validation_fraction > 0 as well")
+        ranks = np.arange(1, self.latent_dim_ + 1) if self.rank == "auto" else np.array([int(self.rank)])
+        batch = min(self.batch_size * 2, heldout.shape[0])
+
+        def loss() -> float:
+            # the same rows every time, from a generator of its own (the fit's stream stays as it is)
+            rows = make_generator(0, heldout.device)
+            return float(reconstruction_per_rank(self.module_, heldout, ranks, batch=batch, rng=rows).mean())
+
+        return loss
 
     # --------------------------------------------------------------- rank scores
     def _score_ranks(
@@ -925,6 +970,7 @@ class LWGANEstimator(
                 image_shape=image_shape_chw(self.image_shape, self.architecture),
                 conv_layers=tuple(self.conv_layers),
                 n_label_classes=0 if classes is None or self._label_mode != "classifier" else len(classes),
+                linear_path=bool(getattr(self, "linear_path", False)),
             )
 
     def __getstate__(self) -> dict[str, Any]:

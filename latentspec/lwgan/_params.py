@@ -110,6 +110,8 @@ PARAMETER_RULES: dict[str, Rule] = {
     "n_score_repeats": integer(),
     "validation_fraction": validation_share,
     "n_refits": integer(minimum=0),
+    "linear_path": boolean,
+    "early_stopping": boolean,
     "n_jobs": optional(job_count),
     "learning_rate": positive,
     "lambda_gp": non_negative,
@@ -133,7 +135,7 @@ PARAMETER_RULES: dict[str, Rule] = {
 # The parameters that shape the networks: a warm start must not change them.
 NETWORK_PARAMS = (
     "encoder_layers", "generator_layers", "critic_layers", "activation", "image_shape", "architecture", "conv_layers",
-    "label_mode",
+    "label_mode", "linear_path",
 )
 
 

@@ -1248,3 +1248,48 @@ def test_refit_interval_holds_the_estimate_its_scores_and_every_refit():
     assert refit_interval(3, (3, 3), np.array([3, 4, 3, 2])) == (2, 4)
     assert refit_interval(5, (4, 6), np.array([5, 5])) == (4, 6)
     assert refit_interval(5, (5, 5), np.array([], dtype=int)) == (5, 5)
+
+
+def test_linear_path_starts_every_rank_as_principal_component_analysis():
+    """Guards the linear path: untrained networks add nothing, so rank r reconstructs as PCA(r) does."""
+    from sklearn.decomposition import PCA
+
+    X = _plane(0, n_features=5, dim=3) + 0.05 * np.random.default_rng(1).standard_normal((400, 5))
+    for rank in (1, 2, 3):
+        est = LWGANEstimator(rank=rank, latent_dim=4, linear_path=True, n_warmup=0, n_critic_refit=1,
+                             n_score_repeats=1, random_state=0, n_threads=1).fit(X)
+        pca = PCA(n_components=rank).fit(X)
+        np.testing.assert_allclose(est.inverse_transform(est.transform(X)), pca.inverse_transform(pca.transform(X)),
+                                   atol=1e-4)
+        codes = est.transform(X)
+        np.testing.assert_allclose(codes.std(axis=0, ddof=1), np.ones(rank), rtol=1e-3)  # whitened, as the prior
+    with pytest.raises(ValueError, match="linear_path=True adds principal-component maps to MLP networks"):
+        images = np.random.default_rng(0).random((50, 64))
+        LWGANEstimator(linear_path=True, image_shape=(8, 8), **TINY_PARAMS).fit(images)
+
+
+def test_early_stopping_keeps_the_networks_of_the_lowest_held_out_error(monkeypatch):
+    """Guards early_stopping: the warm-up ends with the networks it had where the held-out loss was lowest."""
+    scripted = iter([5.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0, 9.5, 9.7, 9.9])
+    snapshots = []
+
+    def fake_monitor(self, heldout):
+        def loss():
+            snapshots.append({k: v.clone() for k, v in self.module_.state_dict().items()})
+            return next(scripted)
+
+        return loss
+
+    monkeypatch.setattr(LWGANEstimator, "_heldout_monitor", fake_monitor)
+    params = {**SMALL_FIT, "n_warmup": 40, "n_critic_refit": 0, "n_score_repeats": 2}
+    est = LWGANEstimator(latent_dim=3, validation_fraction=0.2, early_stopping=True, random_state=0, **params)
+    est.fit(_plane(0))
+    assert len(snapshots) == 10  # every 2 steps (a twentieth) in the second half: steps 22, 24, ..., 40
+    assert est.best_warmup_step_ == 24
+    for name, value in est.module_.state_dict().items():
+        torch.testing.assert_close(value, snapshots[1][name])
+
+
+def test_early_stopping_needs_held_out_rows():
+    with pytest.raises(ValueError, match="early_stopping=True watches held-out rows"):
+        LWGANEstimator(early_stopping=True, **TINY_PARAMS).fit(_plane(0))

@@ -129,9 +129,18 @@ class LWGANModule(nn.Module):
         image_shape: tuple[int, int, int] | None = None,
         conv_layers: tuple[int, ...] = (),
         n_label_classes: int = 0,
+        linear_path: bool = False,
     ):
         super().__init__()
         self.latent_dim = latent_dim
+        self.linear_path = bool(linear_path)
+        if self.linear_path:
+            # The principal-component maps of every rank (set by set_linear_path): the encoder adds the
+            # whitened principal coordinates, the generator the reconstruction from them, so the rank-r model
+            # contains the rank-r principal-component solution and the networks learn what is left.
+            self.register_buffer("linear_mean", torch.zeros(n_features))
+            self.register_buffer("linear_encoder", torch.zeros(latent_dim, n_features))
+            self.register_buffer("linear_decoder", torch.zeros(latent_dim, n_features))
         if image_shape is None:
             self.encoder = ConditionedMLP(n_features, encoder_layers, latent_dim, latent_dim, activation)
             self.generator = MLP(latent_dim, generator_layers, n_features, activation)
@@ -158,12 +167,44 @@ class LWGANModule(nn.Module):
                 if isinstance(sub, HiddenDropout):
                     sub.activate(rate, generator)
 
+    def set_linear_path(self, data: torch.Tensor) -> None:
+        """Fill the linear path from the principal components of ``data`` (rows, standardised), and zero the
+        networks' output layers, so that the untrained model of every rank is principal-component analysis."""
+        mean = data.mean(0)
+        centred = (data - mean).double()
+        covariance = centred.T @ centred / max(1, data.shape[0] - 1)
+        values, vectors = torch.linalg.eigh(covariance)
+        values, vectors = values.flip(0).clamp(min=0), vectors.flip(1)
+        k = min(self.latent_dim, data.shape[1])
+        scale = values[:k].sqrt()
+        usable = scale > 1e-6 * scale[0].clamp(min=1e-30)
+        encoder = torch.zeros(self.latent_dim, data.shape[1], dtype=torch.float64)
+        decoder = torch.zeros_like(encoder)
+        encoder[:k][usable] = (vectors[:, :k] / scale.clamp(min=1e-30)).T[usable]
+        decoder[:k][usable] = (vectors[:, :k] * scale).T[usable]
+        self.linear_mean.copy_(mean)
+        self.linear_encoder.copy_(encoder.to(mean.dtype))
+        self.linear_decoder.copy_(decoder.to(mean.dtype))
+        with torch.no_grad():
+            last_encoder = self.encoder.layers[-1]
+            last_encoder.weight.zero_()
+            last_encoder.bias.zero_()
+            self.encoder.code_weights[-1].zero_()
+            self.generator.out.weight.zero_()
+            self.generator.out.bias.zero_()
+
     # -- the three maps -------------------------------------------------------------
     def encode(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:
-        return self.encoder(x, layout.encoder_code) * layout.mask
+        codes = self.encoder(x, layout.encoder_code)
+        if self.linear_path:
+            codes = codes + (x - self.linear_mean) @ self.linear_encoder.T
+        return codes * layout.mask
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
-        return self.generator(z)
+        out = self.generator(z)
+        if self.linear_path:
+            out = out + self.linear_mean + z @ self.linear_decoder
+        return out
 
     def criticise(self, x: torch.Tensor, layout: RankLayout) -> torch.Tensor:
         return self.critic(x, layout.critic_code).squeeze(1)

@@ -124,6 +124,11 @@ class Trainer:
         Class labels of the rows, used when ``config.label_weight > 0``.
     augment : callable or None
         Applied to every batch of training rows drawn (e.g. :class:`~latentspec.lwgan.core._augment.RandomShift`).
+    monitor : callable or None
+        Early stopping: a loss on held-out rows (lower is better), called every
+        twentieth of the warm-up in its second half (where the MMD is on); the
+        warm-up ends with the networks of its lowest value
+        (``best_warmup_step``). Its randomness must not come from ``rng``.
     """
 
     def __init__(
@@ -138,8 +143,11 @@ class Trainer:
         on_log: Callable[[str, int, int, dict[str, float]], None] | None = None,
         labels: torch.Tensor | None = None,
         augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        monitor: Callable[[], float] | None = None,
     ):
         self.module = module
+        self.monitor = monitor
+        self.best_warmup_step: int | None = None
         self.augment = augment
         self.dropout = config.dropout
         self.autocast_dtype = config.autocast_dtype
@@ -339,6 +347,8 @@ class Trainer:
         module, k = self.module, self.module.latent_dim
         optimiser, schedule = self.opt_warmup, cosine_schedule(steps)
         nan = torch.full((), math.nan, device=self.data.device)
+        check_every = max(1, steps // 20)
+        best, best_state = math.inf, None
         for step in range(self.steps["warmup"], steps):
             self._set_lr(optimiser, self.learning_rate * schedule(step))
             layout = self._layout()
@@ -364,6 +374,14 @@ class Trainer:
             if step % log_every == 0 or step == steps - 1:
                 values = torch.stack([nan, nan, recon.detach(), mmd.detach()])
                 self._record("warmup", step, steps, values, last=step == steps - 1)
+            if self.monitor is not None and step + 1 > steps // 2 and ((step + 1) % check_every == 0
+                                                                     or step == steps - 1):
+                value = self.monitor()
+                if value < best:
+                    best, self.best_warmup_step = value, step + 1
+                    best_state = {name: t.detach().clone() for name, t in module.state_dict().items()}
+        if best_state is not None and self.best_warmup_step != steps:
+            module.load_state_dict(best_state)
 
     def _critic_steps(self, layout: RankLayout, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``steps`` critic updates with the encoder and generator frozen."""
