@@ -100,9 +100,17 @@ def _key_numbers(r: dict[str, Any]) -> list[tuple[str, str]]:
         ("denoising MSE, noisy input", f"{den['mse_noisy_input']:.4f}"),
         ("rotation success (SVC labels the target)", f"{rot['mean_success']:.3f} (mean of {len(rot['pairs'])} pairs)"),
         ("SVC judge accuracy, clean held-out digits", f"{rot['judge_accuracy_clean_test']:.3f}"),
-        ("wall time", f"{r['seconds']['total']:.0f} s (torch threads: {r['torch_threads']}, device: {r['device']})"),
+        ("wall time", f"{r['seconds']['total']:.0f} s (torch threads: {r['torch_threads']}, device: {r['device']}"
+                      f"{_workers_note(r.get('worker_processes'))})"),
         ("random_state", str(r["random_state"])),
     ]
+
+
+def _workers_note(workers: dict[str, int] | None) -> str:
+    """How many fits ran side by side, for the wall-time line (nothing for results that do not say)."""
+    if not workers or max(workers.values()) <= 1:
+        return "" if not workers else "; fits one after the other"
+    return f"; fits side by side in up to {max(workers.values())} worker processes"
 
 
 def render_html(r: dict[str, Any]) -> str:

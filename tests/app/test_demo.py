@@ -175,3 +175,12 @@ def test_demo_jobs_option_is_checked_before_training(tmp_path, capsys):
     assert cli.main(["demo", "--quick", "--quiet", "--jobs", "0", "--out", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err
     assert "--jobs must be >= 1" in err and len(err.splitlines()) == 1
+
+
+def test_the_report_says_how_many_fits_ran_side_by_side():
+    from latentspec.app._report_html import _workers_note
+
+    note = _workers_note({"dimension_and_basis": 2, "denoising": 3})
+    assert note == "; fits side by side in up to 3 worker processes"
+    assert _workers_note({"dimension_and_basis": 1, "denoising": 1}) == "; fits one after the other"
+    assert _workers_note(None) == ""

@@ -1250,7 +1250,7 @@ def test_refit_interval_holds_the_estimate_its_scores_and_every_refit():
     assert refit_interval(5, (5, 5), np.array([], dtype=int)) == (5, 5)
 
 
-def test_linear_path_starts_every_rank_as_principal_component_analysis():
+def test_linear_path_starts_every_rank_as_principal_component_analysis(tmp_path):
     """Guards the linear path: untrained networks add nothing, so rank r reconstructs as PCA(r) does."""
     from sklearn.decomposition import PCA
 
@@ -1263,6 +1263,8 @@ def test_linear_path_starts_every_rank_as_principal_component_analysis():
                                    atol=1e-4)
         codes = est.transform(X)
         np.testing.assert_allclose(codes.std(axis=0, ddof=1), np.ones(rank), rtol=1e-3)  # whitened, as the prior
+    est.save(tmp_path / "linear.lspec")  # the principal-component maps travel with the model
+    np.testing.assert_array_equal(LWGANEstimator.load(tmp_path / "linear.lspec").transform(X), est.transform(X))
     with pytest.raises(ValueError, match="linear_path=True adds principal-component maps to MLP networks"):
         images = np.random.default_rng(0).random((50, 64))
         LWGANEstimator(linear_path=True, image_shape=(8, 8), **TINY_PARAMS).fit(images)
