@@ -211,9 +211,10 @@ class LWGANEstimator(
     early_stopping : bool, default=False
         Needs ``validation_fraction > 0``. The warm-up keeps the networks with
         the lowest reconstruction error on the held-out rows (the mean over the
-        ranks, checked every twentieth of the warm-up in its second half, where
-        the MMD is on) instead of its last ones; ``best_warmup_step_`` says
-        which step that was.
+        ranks, checked on the starting networks and after every twentieth of the
+        warm-up) instead of its last ones; ``best_warmup_step_`` says which step
+        that was (0: the starting networks, which with ``linear_path`` are
+        principal-component analysis).
     n_refits : int, default=0
         With ``rank="auto"``, refits of the estimator on random 80 % shares of
         the rows (other seeds, the same ranks) after the fit, each costing about

@@ -1272,7 +1272,7 @@ def test_linear_path_starts_every_rank_as_principal_component_analysis(tmp_path)
 
 def test_early_stopping_keeps_the_networks_of_the_lowest_held_out_error(monkeypatch):
     """Guards early_stopping: the warm-up ends with the networks it had where the held-out loss was lowest."""
-    scripted = iter([5.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0, 9.5, 9.7, 9.9])
+    scripted = iter([5.0, 4.5, 4.0, 3.0] + [6.0 + 0.1 * i for i in range(17)])
     snapshots = []
 
     def fake_monitor(self, heldout):
@@ -1286,10 +1286,10 @@ def test_early_stopping_keeps_the_networks_of_the_lowest_held_out_error(monkeypa
     params = {**SMALL_FIT, "n_warmup": 40, "n_critic_refit": 0, "n_score_repeats": 2}
     est = LWGANEstimator(latent_dim=3, validation_fraction=0.2, early_stopping=True, random_state=0, **params)
     est.fit(_plane(0))
-    assert len(snapshots) == 10  # every 2 steps (a twentieth) in the second half: steps 22, 24, ..., 40
-    assert est.best_warmup_step_ == 24
+    assert len(snapshots) == 21  # the starting networks, then every 2 steps (a twentieth): 2, 4, ..., 40
+    assert est.best_warmup_step_ == 6
     for name, value in est.module_.state_dict().items():
-        torch.testing.assert_close(value, snapshots[1][name])
+        torch.testing.assert_close(value, snapshots[3][name])
 
 
 def test_early_stopping_needs_held_out_rows():

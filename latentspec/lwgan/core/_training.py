@@ -125,10 +125,11 @@ class Trainer:
     augment : callable or None
         Applied to every batch of training rows drawn (e.g. :class:`~latentspec.lwgan.core._augment.RandomShift`).
     monitor : callable or None
-        Early stopping: a loss on held-out rows (lower is better), called every
-        twentieth of the warm-up in its second half (where the MMD is on); the
+        Early stopping: a loss on held-out rows (lower is better), called on the
+        networks as they start and after every twentieth of the warm-up; the
         warm-up ends with the networks of its lowest value
-        (``best_warmup_step``). Its randomness must not come from ``rng``.
+        (``best_warmup_step``, 0 for the starting networks). Its randomness must
+        not come from ``rng``.
     """
 
     def __init__(
@@ -349,6 +350,9 @@ class Trainer:
         nan = torch.full((), math.nan, device=self.data.device)
         check_every = max(1, steps // 20)
         best, best_state = math.inf, None
+        if self.monitor is not None and self.steps["warmup"] == 0 and steps > 0:  # the networks as they start
+            best, self.best_warmup_step = self.monitor(), 0
+            best_state = {name: t.detach().clone() for name, t in module.state_dict().items()}
         for step in range(self.steps["warmup"], steps):
             self._set_lr(optimiser, self.learning_rate * schedule(step))
             layout = self._layout()
@@ -374,8 +378,7 @@ class Trainer:
             if step % log_every == 0 or step == steps - 1:
                 values = torch.stack([nan, nan, recon.detach(), mmd.detach()])
                 self._record("warmup", step, steps, values, last=step == steps - 1)
-            if self.monitor is not None and step + 1 > steps // 2 and ((step + 1) % check_every == 0
-                                                                     or step == steps - 1):
+            if self.monitor is not None and ((step + 1) % check_every == 0 or step == steps - 1):
                 value = self.monitor()
                 if value < best:
                     best, self.best_warmup_step = value, step + 1
