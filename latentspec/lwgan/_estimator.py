@@ -669,7 +669,10 @@ class LWGANEstimator(
         ranks = self.rank_scores_["rank"]
         if self.intrinsic_dim_ is not None and heldout_reconstruction is not None:
             at = int(np.flatnonzero(ranks == self.intrinsic_dim_)[0])
-            reason = memorisation(float(train_reconstruction[at]), float(heldout_reconstruction[at]), int(ranks[at]))
+            # the rows are scaled to a mean square of 1 per entry (per feature with standardize): spread sqrt(D)
+            spread = math.sqrt(self.n_features_in_)
+            reason = memorisation(float(train_reconstruction[at]), float(heldout_reconstruction[at]), int(ranks[at]),
+                                  spread)
             if reason is not None:
                 problems.append(reason)
         self.diagnostics_ = {

@@ -3,6 +3,7 @@
 from latentspec.lwgan._evidence import (
     AGREEMENT_FACTOR,
     MEMORISATION_FACTOR,
+    MEMORISATION_SPREAD,
     disagreement_with_first_estimate,
     memorisation,
 )
@@ -19,12 +20,13 @@ def test_disagreement_beyond_a_factor_of_two_either_way():
     assert disagreement_with_first_estimate(3, float("nan"), 5) is None
 
 
-def test_memorisation_beyond_a_factor_of_two():
-    assert MEMORISATION_FACTOR == 2.0
-    assert memorisation(0.1, 0.2, 3) is None  # exactly twice: not beyond the factor
-    reason = memorisation(0.1, 0.25, 3)
+def test_memorisation_beyond_a_factor_of_two_and_a_fifth_of_the_spread():
+    assert MEMORISATION_FACTOR == 2.0 and MEMORISATION_SPREAD == 0.2
+    assert memorisation(0.1, 0.2, 3, spread=0.5) is None  # exactly twice: not beyond the factor
+    assert memorisation(0.1, 0.4, 3, spread=2.0) is None  # four times worse, but exactly a fifth of the spread
+    reason = memorisation(0.1, 0.25, 3, spread=1.0)
     assert reason.startswith("the networks memorise their training rows: at rank 3")
-    assert "2.5x worse" in reason and "0.25" in reason and "(0.1)" in reason
+    assert "2.5x worse" in reason and "0.25, 25 % of the spread" in reason and "(0.1)" in reason
     # Nothing to compare with: a perfect training fit, or an undefined error.
-    assert memorisation(0.0, 0.3, 2) is None
-    assert memorisation(float("nan"), 0.3, 2) is None
+    assert memorisation(0.0, 0.3, 2, spread=1.0) is None
+    assert memorisation(float("nan"), 0.3, 2, spread=1.0) is None
