@@ -103,9 +103,10 @@ class LWGANEstimator(
         are convolutional (see ``architecture``).
     standardize : bool, default=False
         How the data are scaled before the networks see them. ``False``: centred,
-        and every feature divided by the same number, the root-mean-square distance
-        of the rows from their mean (so relative scales, such as pixel intensities,
-        are kept). ``True``: every feature centred and divided by its own standard
+        and every feature divided by the same number, the root-mean-square of all
+        the centred values (so relative scales, such as pixel intensities, are
+        kept, and the rows' root-mean-square distance from their mean becomes
+        ``sqrt(n_features)``). ``True``: every feature centred and divided by its own standard
         deviation (constant features by 1), as ``StandardScaler`` does; use it when
         the features are measured in unrelated units. ``fit`` warns when feature
         spreads differ by more than a factor of 100 and ``standardize=False``: the
