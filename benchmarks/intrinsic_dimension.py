@@ -10,11 +10,13 @@ Run (needs ``pip install scikit-dimension``; about 1-3 minutes per LWGAN fit on 
 
     python benchmarks/intrinsic_dimension.py
     python benchmarks/intrinsic_dimension.py --datasets swiss_roll --seeds 0
+    python benchmarks/intrinsic_dimension.py --params '{"validation_fraction": 0.2, "linear_path": true}'
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import time
 from pathlib import Path
@@ -47,8 +49,13 @@ def main() -> None:
     parser.add_argument(
         "--precision", default="float32", choices=["float32", "bfloat16"], help="LWGANEstimator's precision"
     )
-    parser.add_argument("--out", type=Path, default=results_path("intrinsic_dimension"))
+    parser.add_argument("--params", type=json.loads, default={}, metavar="JSON",
+                        help="LWGANEstimator parameters other than the defaults, e.g. '{\"linear_path\": true}'")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results file (default: benchmarks/results/intrinsic_dimension[_<params>].json)")
     args = parser.parse_args()
+    args.out = args.out or results_path("intrinsic_dimension" + "".join(
+        f"_{key}{value}" for key, value in sorted(args.params.items()) if key != "n_jobs"))
     apply_threads(args)
 
     rows = []
@@ -59,7 +66,9 @@ def main() -> None:
         for seed in args.seeds:
             X, true_dim = make_dataset(name, n_samples=args.n_samples, random_state=seed)
             start = time.perf_counter()
-            estimator = LWGANEstimator(random_state=seed, precision=args.precision, n_threads=args.threads).fit(X)
+            estimator = LWGANEstimator(
+                **{"random_state": seed, "precision": args.precision, "n_threads": args.threads, **args.params}
+            ).fit(X)
             seconds = time.perf_counter() - start
             other = skdim_estimates(X)
             row = {
@@ -89,7 +98,7 @@ def main() -> None:
     )
     threads = estimator.n_threads_  # what the fits used
     # platform.processor() alone (empty on most Linux machines), as this file has always recorded.
-    meta = {**environment("torch"), "threads": threads, "machine": platform.processor()}
+    meta = {**environment("torch"), "threads": threads, "machine": platform.processor(), "params": args.params}
     write_results(args.out, {"meta": meta, "rows": rows})
     print(f"written to {args.out}")
 
