@@ -212,8 +212,9 @@ class LWGANEstimator(
     early_stopping : bool, default=False
         Needs ``validation_fraction > 0``. The warm-up keeps the networks with
         the lowest reconstruction error on the held-out rows (the mean over the
-        ranks, checked on the starting networks and after every twentieth of the
-        warm-up) instead of its last ones; ``best_warmup_step_`` says which step
+        ranks up to the nearest-neighbour first estimate, checked on the starting
+        networks and after every twentieth of the warm-up) instead of its last
+        ones; ``best_warmup_step_`` says which step
         that was (0: the starting networks, which with ``linear_path`` are
         principal-component analysis).
     n_refits : int, default=0
@@ -774,10 +775,20 @@ class LWGANEstimator(
         return stopped
 
     def _heldout_monitor(self, heldout: torch.Tensor | None) -> Callable[[], float]:
-        """Early stopping's loss: the mean over the ranks of the held-out rows' reconstruction error."""
+        """Early stopping's loss: the held-out rows' reconstruction error, averaged over the watched ranks.
+
+        With ``rank="auto"`` the ranks watched are those up to the nearest-neighbour first estimate (rounded
+        up), where the choice of the rank is decided: far above the dimension, principal-component analysis
+        reconstructs new rows exactly, and a loss averaged over those ranks would always keep it.
+        """
         if heldout is None:
             raise ValueError("early_stopping=True watches held-out rows: pass validation_fraction > 0 as well")
-        ranks = np.arange(1, self.latent_dim_ + 1) if self.rank == "auto" else np.array([int(self.rank)])
+        if self.rank != "auto":
+            ranks = np.array([int(self.rank)])
+        else:
+            first = getattr(self, "_first_estimate", None)
+            top = self.latent_dim_ if first is None or not math.isfinite(first) else math.ceil(first)
+            ranks = np.arange(1, min(self.latent_dim_, max(1, top)) + 1)
         batch = min(self.batch_size * 2, heldout.shape[0])
 
         def loss() -> float:

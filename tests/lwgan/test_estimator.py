@@ -1297,3 +1297,22 @@ def test_early_stopping_keeps_the_networks_of_the_lowest_held_out_error(monkeypa
 def test_early_stopping_needs_held_out_rows():
     with pytest.raises(ValueError, match="early_stopping=True watches held-out rows"):
         LWGANEstimator(early_stopping=True, **TINY_PARAMS).fit(_plane(0))
+
+
+def test_early_stopping_watches_the_ranks_up_to_the_first_estimate(monkeypatch):
+    """Far above the dimension PCA reconstructs new rows exactly: those ranks are not averaged in."""
+    import latentspec.lwgan._estimator as module
+
+    watched = []
+    real = module.reconstruction_per_rank
+
+    def spy(module_, data, ranks, **kwargs):
+        watched.append(np.asarray(ranks).tolist())
+        return real(module_, data, ranks, **kwargs)
+
+    monkeypatch.setattr(module, "reconstruction_per_rank", spy)
+    monkeypatch.setattr(module, "two_nn_dimension", lambda X: 2.3)
+    params = {**SMALL_FIT, "n_warmup": 20, "n_critic_refit": 0, "n_score_repeats": 2}
+    LWGANEstimator(latent_dim=5, validation_fraction=0.2, early_stopping=True, random_state=0, **params).fit(_plane(0))
+    assert watched[0] == [1, 2, 3]  # the first checks: ranks up to ceil(2.3)
+    assert watched[-1] == [1, 2, 3, 4, 5]  # then the training error of every rank scored, for diagnostics_
