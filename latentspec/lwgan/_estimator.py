@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import ParameterRulesMixin, check_int, check_numeric_array, check_seed, validate_numeric
@@ -639,9 +639,9 @@ class LWGANEstimator(
         self.intrinsic_dim_interval_ = None if intrinsic_dim is None else rank_interval(summary, intrinsic_dim)
         self.refit_estimates_ = None
         if intrinsic_dim is not None and self.n_refits:
-            params = {**self.get_params(deep=False), "latent_dim": self.latent_dim_, "n_refits": 0, "n_jobs": None,
-                      "verbose": 0, "warm_start": False}
-            self.refit_estimates_ = refit_estimates(params, X, self.n_refits, seed, self.n_jobs)
+            template = clone(self).set_params(latent_dim=self.latent_dim_, n_refits=0, n_jobs=None, verbose=0,
+                                              warm_start=False)
+            self.refit_estimates_ = refit_estimates(template, X, self.n_refits, seed, self.n_jobs)
             self.intrinsic_dim_interval_ = refit_interval(intrinsic_dim, self.intrinsic_dim_interval_,
                                                           self.refit_estimates_)
         train_reconstruction = terms["reconstruction"]

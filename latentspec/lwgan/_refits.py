@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import clone
 
 __all__ = ["REFIT_SHARE", "refit_estimates", "refit_interval"]
 
@@ -24,32 +25,32 @@ __all__ = ["REFIT_SHARE", "refit_estimates", "refit_interval"]
 REFIT_SHARE = 0.8
 
 
-def _one_refit(params: dict[str, Any], X: np.ndarray) -> int:
-    """The estimate of one refit (warnings of the refit silenced: the main fit reports)."""
-    from ._estimator import LWGANEstimator
-
+def _one_refit(estimator: Any, random_state: int, X: np.ndarray) -> int:
+    """The estimate of one refit of a clone of ``estimator`` (warnings silenced: the main fit reports)."""
+    refit = clone(estimator).set_params(random_state=random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return int(LWGANEstimator(**params).fit(X).intrinsic_dim_)
+        return int(refit.fit(X).intrinsic_dim_)
 
 
-def refit_estimates(
-    params: dict[str, Any], X: np.ndarray, n_refits: int, seed: int, n_jobs: int | None
-) -> np.ndarray:
-    """The estimates of ``n_refits`` refits of ``LWGANEstimator(**params)`` on random shares of the rows of ``X``.
+def refit_estimates(estimator: Any, X: np.ndarray, n_refits: int, seed: int, n_jobs: int | None) -> np.ndarray:
+    """The estimates of ``n_refits`` refits of clones of ``estimator`` on random shares of the rows of ``X``.
 
     Refit ``b`` trains on ``REFIT_SHARE`` of the rows, drawn from the seed sequence
-    ``(seed, b)``, which also gives its ``random_state``; ``params`` should fix
-    ``latent_dim`` so that every refit searches the same ranks, and ``n_refits=0``
-    (no refits of refits).
+    ``(seed, b)``, which also gives its ``random_state``; ``estimator`` (an unfitted
+    ``LWGANEstimator``, or one whose fit is not needed) should fix ``latent_dim``
+    so that every refit searches the same ranks, and have ``n_refits=0`` (no
+    refits of refits).
 
     Examples
     --------
     >>> import numpy as np
+    >>> from latentspec import LWGANEstimator
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((300, 2)) @ rng.standard_normal((2, 5))
-    >>> params = dict(latent_dim=4, n_warmup=500, batch_size=128, n_critic_refit=10, n_score_repeats=10, n_threads=1)
-    >>> refit_estimates(params, X, n_refits=2, seed=0, n_jobs=None).tolist()
+    >>> est = LWGANEstimator(latent_dim=4, n_warmup=500, batch_size=128, n_critic_refit=10, n_score_repeats=10,
+    ...                      n_threads=1)
+    >>> refit_estimates(est, X, n_refits=2, seed=0, n_jobs=None).tolist()
     [2, 2]
     """
     n = X.shape[0]
@@ -59,7 +60,7 @@ def refit_estimates(
         sequence = np.random.SeedSequence([seed, b])
         rows = np.sort(np.random.default_rng(sequence).choice(n, m, replace=False))
         refit_seed = int(sequence.generate_state(1)[0])
-        jobs.append(delayed(_one_refit)({**params, "random_state": refit_seed}, X[rows]))
+        jobs.append(delayed(_one_refit)(estimator, refit_seed, X[rows]))
     return np.asarray(Parallel(n_jobs=n_jobs)(jobs), dtype=int)
 
 
