@@ -106,11 +106,12 @@ class LWGANEstimator(
         and every feature divided by the same number, the root-mean-square of all
         the centred values (so relative scales, such as pixel intensities, are
         kept, and the rows' root-mean-square distance from their mean becomes
-        ``sqrt(n_features)``). ``True``: every feature centred and divided by its own standard
-        deviation (constant features by 1), as ``StandardScaler`` does; use it when
-        the features are measured in unrelated units. ``fit`` warns when feature
-        spreads differ by more than a factor of 100 and ``standardize=False``: the
-        dimension is then that of the few widest features.
+        ``sqrt(n_features)``). ``True``: every feature centred and divided by its
+        own standard deviation (constant features by 1), as ``StandardScaler``
+        does; use it when the features are measured in unrelated units. ``fit``
+        warns when feature spreads differ by more than a factor of 100 and
+        ``standardize=False``: the dimension is then that of the few widest
+        features.
     architecture : {"auto", "mlp", "conv"}, default="auto"
         ``"auto"``: convolutional networks when ``image_shape`` is given, MLPs
         otherwise; ``"mlp"`` forces MLPs; ``"conv"`` needs ``image_shape``.
@@ -214,9 +215,8 @@ class LWGANEstimator(
         the lowest reconstruction error on the held-out rows (the mean over the
         ranks up to the nearest-neighbour first estimate, checked on the starting
         networks and after every twentieth of the warm-up) instead of its last
-        ones; ``best_warmup_step_`` says which step
-        that was (0: the starting networks, which with ``linear_path`` are
-        principal-component analysis).
+        ones; ``best_warmup_step_`` says which step that was (0: the starting
+        networks, which with ``linear_path`` are principal-component analysis).
     n_refits : int, default=0
         With ``rank="auto"``, refits of the estimator on random 80 % shares of
         the rows (other seeds, the same ranks) after the fit, each costing about
