@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from _common import add_thread_option, environment, results_path, write_results
 
+import latentspec.lwgan._estimator as estimator_module
 import latentspec.lwgan.core._model as model_module
 from latentspec import LWGANEstimator, choose_rank
 from latentspec.datasets import make_dataset
@@ -58,6 +59,9 @@ def fit_recording_terms(X: np.ndarray, n_threads: int | None) -> tuple[LWGANEsti
         return terms
 
     model_module.LWGANModule.rank_terms = recording
+    # Every rank on every evaluation: no racing, so that every term has a value for every rank and repeat.
+    racing = estimator_module.contenders
+    estimator_module.contenders = lambda scores: np.ones(scores.shape[1], dtype=bool)
     try:
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -66,6 +70,7 @@ def fit_recording_terms(X: np.ndarray, n_threads: int | None) -> tuple[LWGANEsti
         seconds = time.perf_counter() - start
     finally:
         model_module.LWGANModule.rank_terms = original
+        estimator_module.contenders = racing
     return est, {name: np.array([r[name] for r in recorded]) for name in recorded[0]}, seconds
 
 
