@@ -167,11 +167,14 @@ def parallel_fits() -> bool:
     return idle is not None and idle >= 1.5
 
 
-def _workers(n_jobs: int | None, n_fits: int) -> int:
-    """Worker processes for ``n_fits`` independent fits: all at once for ``None`` (when parallel at all)."""
+def _workers(n_jobs: int | None) -> dict[str, int]:
+    """Worker processes of each step (2 fits, then 3): all at once for ``None`` when parallel at all (the load is
+    read once, so both steps follow the same reading), else at most ``n_jobs``."""
+    fits = {"dimension_and_basis": 2, "denoising": 3}
     if n_jobs is None:
-        return n_fits if parallel_fits() else 1
-    return min(n_jobs, n_fits)
+        side_by_side = parallel_fits()
+        return {step: count if side_by_side else 1 for step, count in fits.items()}
+    return {step: min(n_jobs, count) for step, count in fits.items()}
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> float:
@@ -364,7 +367,7 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     steps = _Steps(quiet=verbose < 1)
     n_jobs = None if n_jobs is None else check_int("n_jobs", n_jobs, 1)
-    workers = {"dimension_and_basis": _workers(n_jobs, 2), "denoising": _workers(n_jobs, 3)}
+    workers = _workers(n_jobs)
     in_process = workers["denoising"] == 1
     params = {"random_state": random_state, "verbose": int(verbose) if progress and in_process else 0,
               "n_threads": n_threads, **(QUICK_LWGAN if quick else {})}

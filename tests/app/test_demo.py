@@ -184,3 +184,15 @@ def test_the_report_says_how_many_fits_ran_side_by_side():
     assert note == "; fits side by side in up to 3 worker processes"
     assert _workers_note({"dimension_and_basis": 1, "denoising": 1}) == "; fits one after the other"
     assert _workers_note(None) == ""
+
+
+def test_the_load_is_read_once_for_both_steps(monkeypatch):
+    """Guards _workers: one reading decides both steps, so they never disagree (one side by side, one not)."""
+    from latentspec.app import _demo as demo
+
+    readings = iter([True, False])
+    monkeypatch.setattr(demo, "parallel_fits", lambda: next(readings))
+    assert demo._workers(None) == {"dimension_and_basis": 2, "denoising": 3}
+    assert demo._workers(None) == {"dimension_and_basis": 1, "denoising": 1}
+    assert demo._workers(2) == {"dimension_and_basis": 2, "denoising": 2}
+    assert demo._workers(1) == {"dimension_and_basis": 1, "denoising": 1}
