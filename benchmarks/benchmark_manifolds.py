@@ -73,6 +73,16 @@ def baseline_estimate(name: str, X: np.ndarray) -> tuple[float, float]:
     return value, time.perf_counter() - start
 
 
+def reconstruction_at_estimate(model: LWGANEstimator) -> dict[str, float] | None:
+    """Training and held-out reconstruction error at the estimate, and the spread (None without held-out rows)."""
+    heldout = model.diagnostics_["heldout_reconstruction"]
+    if heldout is None:
+        return None
+    at = int(np.flatnonzero(model.rank_scores_["rank"] == model.intrinsic_dim_)[0])
+    return {"train": float(model.diagnostics_["train_reconstruction"][at]), "heldout": float(heldout[at]),
+            "spread": float(np.sqrt(model.n_features_in_))}
+
+
 def summarise(rows: list[dict], estimators: list[str]) -> dict[str, dict[str, float]]:
     """Exact count (d <= 16) and mean relative error (all) of every estimator, LWGAN's interval coverage."""
     summary = {}
@@ -175,6 +185,9 @@ def main() -> None:
                 "warnings": sorted({str(w.message)[:120] for w in caught}),
                 "unreliable_warning": any(issubclass(w.category, UnreliableEstimateWarning) for w in caught),
                 "refit_estimates": None if model.refit_estimates_ is None else model.refit_estimates_.tolist(),
+                # With held-out rows: the reconstruction error at the estimate on training and held-out rows,
+                # and the data's spread in the same units (sqrt(n_features)), as the memorisation check sees them.
+                "reconstruction_at_estimate": reconstruction_at_estimate(model),
                 "baseline_seconds": {},
             }
             for b in args.baselines:

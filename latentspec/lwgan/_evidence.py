@@ -25,8 +25,8 @@ AGREEMENT_FACTOR = 2.0
 # networks that learnt the rows themselves reconstruct new rows several times worse.
 MEMORISATION_FACTOR = 2.0
 # ... and the share of the data's spread (root-mean-square distance of the rows from their mean) the held-out
-# error must also exceed: a small error twice as small on the training rows (the swiss roll's rank 2: 8 % of the
-# spread held out, 4 % on the training rows) still describes the manifold.
+# error must also exceed: a small error that is smaller still on the training rows (the swiss roll's rank 2: 8 %
+# of the spread held out, 3 % on the training rows; docs/lwgan.md) still describes the manifold.
 MEMORISATION_SPREAD = 0.2
 
 
