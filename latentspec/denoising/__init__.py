@@ -6,7 +6,7 @@ from singular values; Stein's unbiased risk estimate (:func:`sure_error`,
 :class:`ResidualWiener` gives back what a projection drops.
 """
 
-from ._noise_level import estimate_noise_std
+from .._noise_level import estimate_noise_std
 from ._recipe import DenoiserChoice, choose_denoiser, make_denoiser
 from ._residual_wiener import ResidualWiener
 from ._sure import SUREScorer, denoise, make_sure_scorer, sure_error

@@ -29,9 +29,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._noise_level import estimate_noise_std
 from .._validation import check_int, check_numeric_array, check_positive
 from ..lsd import LatentSpectralDenoiser
-from ._noise_level import estimate_noise_std
 from ._residual_wiener import ResidualWiener
 from ._sure import denoise, make_sure_scorer
 

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from .._noise_level import estimate_noise_std
 from .._validation import (
     ParameterRulesMixin,
     Rule,
@@ -29,7 +30,6 @@ from .._validation import (
     positive,
     validate_numeric,
 )
-from ._noise_level import estimate_noise_std
 from ._sure import denoise
 
 __all__ = ["ResidualWiener"]

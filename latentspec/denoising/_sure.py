@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._noise_level import estimate_noise_std
 from .._validation import check_int, check_numeric_array, check_positive
-from ._noise_level import estimate_noise_std
 
 __all__ = ["SUREScorer", "denoise", "make_sure_scorer", "sure_error"]
 

@@ -1,11 +1,11 @@
-"""The noise level read off noisy rows alone (latentspec/denoising/_noise_level.py)."""
+"""The noise level read off noisy rows alone (latentspec/_noise_level.py)."""
 
 import numpy as np
 import pytest
 
 from latentspec import estimate_noise_std
 
-from ._data import low_rank
+from .denoising._data import low_rank
 
 
 @pytest.mark.parametrize("noise", [0.05, 0.3, 1.0])

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import integrate, optimize
 
-from .._validation import check_int, check_numeric_array
+from ._validation import check_int, check_numeric_array
 
 __all__ = ["estimate_noise_std"]
 
