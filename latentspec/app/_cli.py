@@ -153,7 +153,7 @@ def _estimate(args: argparse.Namespace) -> int:
     progress = not args.json and _stderr_is_terminal()
     estimator = LWGANEstimator(
         latent_dim=args.latent_dim, random_state=args.random_state, verbose=int(progress),
-        standardize=args.standardize,
+        standardize=args.standardize, whiten=False if args.no_whiten else "auto",
         n_threads=n_threads, **(QUICK_ESTIMATE if args.quick else {}),
     )
     start = time.perf_counter()
@@ -271,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="divide every feature by its own standard deviation (LWGANEstimator(standardize=True)); "
                           "without it all features are divided by one overall spread, which keeps their relative "
                           "scales (a warning says when those differ by more than a factor of 100)")
+    est.add_argument("--no-whiten", action="store_true",
+                     help="score and train in the scaled features' own units (LWGANEstimator(whiten=False)); by "
+                          "default every principal direction above the noise floor is given the same spread, so "
+                          "that one dominant direction cannot hide the others")
     est.add_argument("--quick", action="store_true",
                      help="small networks and few steps: a result in seconds that says less than the default fit")
     est.add_argument("--json", action="store_true", help="print machine-readable JSON")

@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import ParameterRulesMixin, check_int, check_numeric_array, check_seed, validate_numeric
 from ..exceptions import RankRangeWarning, TrainingDiverged, TrainingInterrupted, UnreliableEstimateWarning
 from ..persistence import SaveLoadMixin
-from ._evidence import disagreement_with_first_estimate, memorisation
+from ._evidence import beyond_sample_resolution, disagreement_with_first_estimate, memorisation, resolvable_dimension
 from ._fit_progress import run_with_progress, warn_interrupted
 from ._params import (
     FIXED_RANK_LATENT_DIM,
@@ -42,6 +42,7 @@ from ._params import (
 from ._rank_range import default_latent_dim, two_nn_dimension
 from ._rank_selection import choose_rank, contenders, rank_interval
 from ._refits import refit_estimates, refit_interval
+from ._whitening import Whitening
 from .core import _batching
 from .core._augment import RandomShift
 from .core._batching import blockwise, check_finite_output
@@ -59,7 +60,7 @@ __all__ = ["LWGANEstimator"]
 # Repeats of every rank before the ranks race (a rank's standard error needs some).
 RACING_MIN_REPEATS = 5
 # The value of a network parameter that estimators fitted before it existed had.
-_NETWORK_PARAM_DEFAULTS = {"label_mode": "prior", "linear_path": False}
+_NETWORK_PARAM_DEFAULTS = {"label_mode": "prior", "linear_path": False, "standardize": False, "whiten": False}
 
 
 def _with_torch_threads(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,6 +113,31 @@ class LWGANEstimator(
         warns when feature spreads differ by more than a factor of 100 and
         ``standardize=False``: the dimension is then that of the few widest
         features.
+    whiten : "auto" or bool, default="auto"
+        Whether the networks see the rows *whitened*, after the scaling of
+        ``standardize``: every principal direction of the training rows divided
+        by its own spread, so that a direction holding most of the variance
+        cannot hide the others from the losses and the rank scores (a paraboloid
+        that holds 97 % of its variance along one axis otherwise gives 1). The
+        coordinates stay aligned with the features, and the rows keep a mean
+        square of one per entry. Directions whose variance is below a floor, the
+        larger of a thousand times the noise variance per entry read off the
+        spectrum (:func:`~latentspec.estimate_noise_std`) and a thousandth of
+        the largest variance, are divided by the floor's spread instead, so
+        that noise and rounding error are not blown up to the size of the
+        signal: a direction of pure noise ends up at most a thousandth of a
+        whitened one. Where the spectrum shows no bulk of noise (one to a few
+        features, or a signal in every direction) the floor is above the
+        signal and nothing is whitened.
+        The map is invertible: ``transform``, ``inverse_transform`` and
+        ``sample`` work in the data's units, and the intrinsic dimension does not
+        depend on it in principle. ``"auto"``: whiten when estimating the rank
+        (``rank="auto"``) of rows that are not images (``image_shape`` None);
+        a model of fixed rank, as the deep-LSD and denoising recipes use,
+        reconstructs in the data's own units, and the pixels of an image share
+        one. The map is ``whitening_`` (see :mod:`latentspec.lwgan._whitening`
+        for its fields). ``True`` with convolutional networks or
+        ``augment_shift`` raises ValueError: those need the pixels in place.
     architecture : {"auto", "mlp", "conv"}, default="auto"
         ``"auto"``: convolutional networks when ``image_shape`` is given, MLPs
         otherwise; ``"mlp"`` forces MLPs; ``"conv"`` needs ``image_shape``.
@@ -270,9 +296,15 @@ class LWGANEstimator(
         How far the estimate can be trusted: ``first_estimate`` (the TwoNN
         nearest-neighbour estimate of the training data with ``rank="auto"``,
         else None), ``ranks_searched`` (first and last rank scored),
-        ``interval`` (``intrinsic_dim_interval_``), ``train_reconstruction``
-        (the reconstruction error of every rank scored, on training rows) and
-        ``problems`` (what contradicts the estimate; each also raised as an
+        ``resolvable_dimension`` (``2 log10(n_samples)``, the most the rows can
+        resolve, Eckmann and Ruelle 1992), ``interval``
+        (``intrinsic_dim_interval_``), ``refit_estimates``,
+        ``train_reconstruction`` and ``heldout_reconstruction`` (the
+        reconstruction error of every rank scored, on training rows and, with
+        ``validation_fraction``, on held-out rows; else None) and ``problems``
+        (what contradicts the estimate: the nearest-neighbour estimate is less
+        than half or more than twice it, it is above ``resolvable_dimension``, or
+        the networks memorise; each also raised as an
         :class:`~latentspec.exceptions.UnreliableEstimateWarning`).
     intrinsic_dim_interval_ : tuple of (int, int) or None
         With ``rank="auto"``, the smallest and largest of the ranks that the data
@@ -306,6 +338,18 @@ class LWGANEstimator(
         The largest rank the networks were built for.
     n_features_in_ : int
         Number of features seen in ``fit``.
+    center_ : ndarray of shape (n_features,)
+        The training rows' mean, subtracted before the networks see a row.
+    scale_ : float or ndarray of shape (n_features,)
+        What the centred rows are divided by: one overall spread, or one per
+        feature with ``standardize=True``.
+    whitening_ : dict or None
+        The whitening applied after the scaling (see ``whiten``): ``axes`` (the
+        principal directions above the floor, as columns), ``spreads`` (their
+        standard deviations), ``floor`` (the variance the other directions are
+        divided by), ``noise_variance`` (the noise read off the spectrum, part of
+        the floor) and ``gain`` (the factor that keeps a mean square of one per
+        entry). None without whitening.
     device_ : torch.device
         Where the networks live.
     n_threads_ : int
@@ -334,6 +378,7 @@ class LWGANEstimator(
         image_shape: tuple[int, ...] | None = None,
         *,
         standardize: bool = False,
+        whiten: str | bool = "auto",
         architecture: str = "auto",
         conv_layers: tuple[int, ...] = (32, 64),
         encoder_layers: tuple[int, ...] = (128, 128, 128, 128),
@@ -372,6 +417,7 @@ class LWGANEstimator(
         self.rank = rank
         self.image_shape = image_shape
         self.standardize = standardize
+        self.whiten = whiten
         self.architecture = architecture
         self.conv_layers = conv_layers
         self.encoder_layers = encoder_layers
@@ -491,10 +537,14 @@ class LWGANEstimator(
         else:
             self.latent_dim_ = latent_dim
             self.center_, self.scale_ = self._centre_and_scale(X)
+            self.whitening_ = None
+            if self._whitens():
+                self.whitening_ = Whitening.fit((X - self.center_) / self.scale_).to_dict()
             self.module_ = self._build_module()
             initialise(self.module_, make_generator(seed, torch.device("cpu")))
             if self.module_.linear_path:
-                self.module_.set_linear_path(self._to_tensor(X).cpu())
+                axes = None if self.whitening_ is None else torch.as_tensor(self.whitening_["axes"])
+                self.module_.set_linear_path(self._to_tensor(X).cpu(), axes)
             self.module_.to(self.device_)
             self._architecture = self._network_spec()
         self._fit_dtype = X.dtype.name  # sample() returns it, as transform keeps the dtype it gets
@@ -539,6 +589,20 @@ class LWGANEstimator(
             return np.arange(n_samples), None
         order = np.random.default_rng(seed).permutation(n_samples)
         return np.sort(order[n_heldout:]), np.sort(order[:n_heldout])
+
+    def _whitens(self) -> bool:
+        """Whether ``fit`` whitens the rows: ``whiten``, where ``"auto"`` means for ``rank="auto"`` on rows that
+        are not images (``image_shape`` None). ValueError where whitening cannot apply."""
+        images = self.image_shape is not None
+        if self.whiten == "auto":
+            return self.rank == "auto" and not images
+        if self.whiten and images and (image_shape_chw(self.image_shape, self.architecture) is not None
+                                       or self.augment_shift):
+            raise ValueError(
+                "whiten=True mixes the pixels of an image, which convolutional networks and augment_shift need "
+                "in place; pass whiten=False, or architecture='mlp' and augment_shift=0"
+            )
+        return bool(self.whiten)
 
     def _centre_and_scale(self, X: np.ndarray) -> tuple[np.ndarray, float | np.ndarray]:
         """``center_`` and ``scale_``: one overall spread, or (``standardize``) one per feature.
@@ -648,7 +712,7 @@ class LWGANEstimator(
         if heldout is not None:
             batch = min(self.batch_size * 2, data.shape[0])
             train_reconstruction = reconstruction_per_rank(self.module_, data, summary["rank"], batch=batch, rng=rng)
-        self._diagnose(train_reconstruction, None if heldout is None else terms["reconstruction"])
+        self._diagnose(train_reconstruction, None if heldout is None else terms["reconstruction"], X.shape[0])
         if intrinsic_dim is not None and intrinsic_dim == self.latent_dim_ < self.n_features_in_:
             warnings.warn(
                 f"the estimated intrinsic dimension {intrinsic_dim} is the largest rank searched "
@@ -658,20 +722,28 @@ class LWGANEstimator(
                 stacklevel=4,
             )
 
-    def _diagnose(self, train_reconstruction: np.ndarray, heldout_reconstruction: np.ndarray | None) -> None:
+    def _diagnose(
+        self, train_reconstruction: np.ndarray, heldout_reconstruction: np.ndarray | None, n_samples: int
+    ) -> None:
         """Set ``diagnostics_``, and warn (:class:`~latentspec.exceptions.UnreliableEstimateWarning`) when the
-        evidence contradicts the estimate: the nearest-neighbour estimate disagrees, or (with held-out rows)
-        the networks reconstruct the rows they were trained on far better than new rows."""
+        evidence contradicts the estimate: the nearest-neighbour estimate disagrees, the estimate is above the
+        dimension ``n_samples`` rows resolve, or (with held-out rows) the networks reconstruct the rows they were
+        trained on far better than new rows."""
         first = getattr(self, "_first_estimate", None)
         problems = []
         if self.intrinsic_dim_ is not None and first is not None:
             reason = disagreement_with_first_estimate(self.intrinsic_dim_, first, self.n_features_in_)
             if reason is not None:
                 problems.append(reason)
+        if self.intrinsic_dim_ is not None:
+            reason = beyond_sample_resolution(self.intrinsic_dim_, n_samples)
+            if reason is not None:
+                problems.append(reason)
         ranks = self.rank_scores_["rank"]
         if self.intrinsic_dim_ is not None and heldout_reconstruction is not None:
             at = int(np.flatnonzero(ranks == self.intrinsic_dim_)[0])
-            # the rows are scaled to a mean square of 1 per entry (per feature with standardize): spread sqrt(D)
+            # the rows are scaled to a mean square of 1 per entry (per feature with standardize, and whitened
+            # too): spread sqrt(D)
             spread = math.sqrt(self.n_features_in_)
             reason = memorisation(float(train_reconstruction[at]), float(heldout_reconstruction[at]), int(ranks[at]),
                                   spread)
@@ -680,6 +752,7 @@ class LWGANEstimator(
         self.diagnostics_ = {
             "first_estimate": None if first is None else float(first),
             "ranks_searched": (int(ranks[0]), int(ranks[-1])),
+            "resolvable_dimension": resolvable_dimension(n_samples),
             "interval": self.intrinsic_dim_interval_,
             "refit_estimates": self.refit_estimates_,
             "train_reconstruction": np.asarray(train_reconstruction, dtype=np.float64),
@@ -852,6 +925,8 @@ class LWGANEstimator(
     def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
         """``X`` centred and scaled as in training, as float32 on the device (ValueError if that overflows)."""
         scaled = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
+        if getattr(self, "whitening_", None) is not None:
+            scaled = Whitening(**self.whitening_).apply(scaled)
         if np.abs(scaled).max(initial=0.0) > _batching.FLOAT32_LIMIT:
             raise ValueError(
                 "X has values too far outside the range of the training data to represent in float32 "
@@ -920,6 +995,8 @@ class LWGANEstimator(
                 decoded = blockwise(self.module_.generate, z)
                 check_finite_output(decoded, "Z", "reconstructions")
                 X[rows] = decoded.cpu().numpy()
+        if getattr(self, "whitening_", None) is not None:
+            X = Whitening(**self.whitening_).invert(X)
         X *= self.scale_
         X += self.center_
         return X
@@ -1000,6 +1077,8 @@ class LWGANEstimator(
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        # Estimators pickled before whitening existed were fitted without it.
+        self.__dict__.setdefault("whiten", _NETWORK_PARAM_DEFAULTS["whiten"])
         if isinstance(state.get("module_"), bytes):
             self._install_module(state_from_bytes(state["module_"], torch.device("cpu")), None)
         if isinstance(state.get("_training_state"), bytes):
@@ -1007,6 +1086,7 @@ class LWGANEstimator(
 
     def _after_load(self, device: str | torch.device | None) -> None:
         """Called by :func:`latentspec.load`: build the networks from the stored weights."""
+        self.__dict__.setdefault("whiten", _NETWORK_PARAM_DEFAULTS["whiten"])  # files written before it existed
         if isinstance(getattr(self, "module_", None), dict):
             self._install_module(self.module_, device)
 

@@ -13,8 +13,10 @@ __all__ = [
     "AGREEMENT_FACTOR",
     "MEMORISATION_FACTOR",
     "MEMORISATION_SPREAD",
+    "beyond_sample_resolution",
     "disagreement_with_first_estimate",
     "memorisation",
+    "resolvable_dimension",
 ]
 
 # How far the LWGAN estimate and the TwoNN first estimate may differ before fit warns:
@@ -81,4 +83,50 @@ def memorisation(train_error: float, heldout_error: float, rank: int, spread: fl
         f"the networks memorise their training rows: at rank {rank} the held-out rows are reconstructed "
         f"{ratio:.2g}x worse (error {heldout_error:.3g}, {100 * heldout_error / spread:.0f} % of the spread) than "
         f"the training rows ({train_error:.3g})"
+    )
+
+
+def resolvable_dimension(n_samples: int) -> float:
+    """The largest dimension ``n_samples`` rows can resolve: ``2 log10(n_samples)`` (Eckmann and Ruelle 1992).
+
+    Eckmann and Ruelle ("Fundamental limitations for estimating dimensions and
+    Lyapunov exponents in dynamical systems", Physica D 56, 1992) show that estimates
+    from the distances between ``n`` points cannot exceed about ``2 log10(n)``: the
+    pairs of points close enough to see the manifold's dimension run out. Nearest-
+    neighbour estimators, and networks that must learn a chart of the manifold from
+    the same rows, read higher dimensions too low: on the standard benchmark at
+    1,000 rows they put the 20-dimensional affine set M9 at 13 to 17 (the LWGAN at
+    10), and every LWGAN estimate above 6 there is wrong
+    (``benchmarks/benchmark_manifolds.py``).
+
+    Examples
+    --------
+    >>> resolvable_dimension(1000), round(resolvable_dimension(2500), 1)
+    (6.0, 6.8)
+    """
+    return 2.0 * math.log10(max(int(n_samples), 1))
+
+
+def beyond_sample_resolution(estimate: int, n_samples: int) -> str | None:
+    """Why ``n_samples`` rows are too few to trust ``estimate``, or None.
+
+    They are when the estimate is above :func:`resolvable_dimension`: the dimension
+    is then likely higher than it says, and more rows are the remedy.
+
+    Examples
+    --------
+    >>> beyond_sample_resolution(6, 1000) is None
+    True
+    >>> print(beyond_sample_resolution(10, 1000))  # doctest: +NORMALIZE_WHITESPACE
+    the estimate 10 is above the 6 dimensions that 1000 rows resolve (2 log10 of the rows, Eckmann and
+    Ruelle 1992); estimates this high from so few rows tend to be too low, so the true dimension may be
+    higher; more rows help
+    """
+    limit = resolvable_dimension(n_samples)
+    if estimate <= limit:
+        return None
+    return (
+        f"the estimate {estimate} is above the {limit:.3g} dimensions that {n_samples} rows resolve (2 log10 of the "
+        "rows, Eckmann and Ruelle 1992); estimates this high from so few rows tend to be too low, so the true "
+        "dimension may be higher; more rows help"
     )

@@ -82,6 +82,12 @@ def rank_rule(name: str, value: Any) -> None:
         check_int(name, value)
 
 
+def whiten_rule(name: str, value: Any) -> None:
+    """``"auto"``, True or False."""
+    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto")):
+        raise ValueError(f"{name} must be 'auto', True or False, got {value!r}")
+
+
 def image_shape_rule(name: str, value: Any) -> None:
     """None, or ``(h, w)`` or ``(c, h, w)`` of positive integers."""
     if value is None:
@@ -97,6 +103,7 @@ PARAMETER_RULES: dict[str, Rule] = {
     "rank": rank_rule,
     "image_shape": image_shape_rule,
     "standardize": boolean,
+    "whiten": whiten_rule,
     "encoder_layers": widths,
     "generator_layers": widths,
     "critic_layers": widths,
@@ -132,10 +139,10 @@ PARAMETER_RULES: dict[str, Rule] = {
     "random_state": seed,
 }
 
-# The parameters that shape the networks: a warm start must not change them.
+# The parameters that shape the networks or the units they work in: a warm start must not change them.
 NETWORK_PARAMS = (
     "encoder_layers", "generator_layers", "critic_layers", "activation", "image_shape", "architecture", "conv_layers",
-    "label_mode", "linear_path",
+    "label_mode", "linear_path", "standardize", "whiten",
 )
 
 

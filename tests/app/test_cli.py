@@ -325,3 +325,10 @@ def test_estimate_dim_standardize_option(capsys, cli_kwargs):
     assert cli_kwargs["standardize"] is True
     assert cli.main(["estimate-dim", "s_curve", "--n-samples", "100", "--no-plot"]) == 0
     assert cli_kwargs["standardize"] is False
+
+
+def test_estimate_dim_no_whiten_option(capsys, cli_kwargs):
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "100", "--no-plot", "--no-whiten"]) == 0
+    assert cli_kwargs["whiten"] is False
+    assert cli.main(["estimate-dim", "s_curve", "--n-samples", "100", "--no-plot"]) == 0
+    assert cli_kwargs["whiten"] == "auto"

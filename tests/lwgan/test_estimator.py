@@ -1161,6 +1161,20 @@ def test_an_estimate_far_from_the_first_estimate_warns_and_the_diagnostics_say_w
     np.testing.assert_array_equal(est.diagnostics_["train_reconstruction"], est.rank_scores_["reconstruction"])
 
 
+def test_an_estimate_beyond_what_the_rows_resolve_warns():
+    """Five rows resolve 2 log10(5) = 1.4 dimensions, three rows 0.95: one dimension is beyond three rows."""
+    from latentspec import UnreliableEstimateWarning
+
+    small = {**SMALL_FIT, "n_warmup": 5, "n_critic_refit": 0, "n_score_repeats": 2, "batch_size": 4}
+    est = LWGANEstimator(latent_dim=1, random_state=0, **small).fit(_plane(0, n=5))
+    assert est.intrinsic_dim_ == 1
+    assert est.diagnostics_["resolvable_dimension"] == pytest.approx(2 * np.log10(5))
+    assert not any("rows resolve" in p for p in est.diagnostics_["problems"])
+    with pytest.warns(UnreliableEstimateWarning, match=r"the estimate 1 is above the 0\.954 dimensions that 3 rows"):
+        est = LWGANEstimator(latent_dim=1, random_state=0, **small).fit(_plane(0, n=3))
+    assert any("3 rows resolve" in p for p in est.diagnostics_["problems"])
+
+
 def test_agreeing_estimates_leave_no_problem_and_a_fixed_rank_has_no_first_estimate(fitted_rank2):
     with warnings.catch_warnings():
         warnings.simplefilter("error", latentspec.UnreliableEstimateWarning)

@@ -138,7 +138,8 @@ def test_warm_start_trains_further_when_asked(s_curve, reference):
 
 @pytest.mark.parametrize(
     "change, match",
-    [({"encoder_layers": (8,)}, "encoder_layers"), ({"latent_dim": 2}, "latent_dim")],
+    [({"encoder_layers": (8,)}, "encoder_layers"), ({"latent_dim": 2}, "latent_dim"),
+     ({"whiten": False}, "whiten=False"), ({"standardize": True}, "standardize=True")],
 )
 def test_warm_start_refuses_other_networks(s_curve, reference, change, match):
     """A warm start whose parameters no longer fit the networks names them; the model is kept."""

@@ -4,8 +4,10 @@ from latentspec.lwgan._evidence import (
     AGREEMENT_FACTOR,
     MEMORISATION_FACTOR,
     MEMORISATION_SPREAD,
+    beyond_sample_resolution,
     disagreement_with_first_estimate,
     memorisation,
+    resolvable_dimension,
 )
 
 
@@ -30,3 +32,12 @@ def test_memorisation_beyond_a_factor_of_two_and_a_fifth_of_the_spread():
     # Nothing to compare with: a perfect training fit, or an undefined error.
     assert memorisation(0.0, 0.3, 2, spread=1.0) is None
     assert memorisation(float("nan"), 0.3, 2, spread=1.0) is None
+
+
+def test_an_estimate_above_two_log10_of_the_rows_is_beyond_what_they_resolve():
+    assert resolvable_dimension(100) == 4.0 and resolvable_dimension(10_000) == 8.0
+    assert beyond_sample_resolution(4, 100) is None  # at the limit: not beyond it
+    reason = beyond_sample_resolution(5, 100)
+    assert reason.startswith("the estimate 5 is above the 4 dimensions that 100 rows resolve")
+    assert "Eckmann and Ruelle" in reason and "more rows help" in reason
+    assert beyond_sample_resolution(7, 10_000) is None

@@ -167,14 +167,29 @@ class LWGANModule(nn.Module):
                 if isinstance(sub, HiddenDropout):
                     sub.activate(rate, generator)
 
-    def set_linear_path(self, data: torch.Tensor) -> None:
+    def set_linear_path(self, data: torch.Tensor, axes: torch.Tensor | None = None) -> None:
         """Fill the linear path from the principal components of ``data`` (rows, standardised), and zero the
-        networks' output layers, so that the untrained model of every rank is principal-component analysis."""
+        networks' output layers, so that the untrained model of every rank is principal-component analysis.
+
+        ``axes`` (orthonormal columns), where given, are the first directions, in their order, and the principal
+        components of what they leave follow: whitened rows have many directions of the same variance, whose
+        order the principal axes of the rows before whitening decide.
+        """
         mean = data.mean(0)
         centred = (data - mean).double()
-        covariance = centred.T @ centred / max(1, data.shape[0] - 1)
-        values, vectors = torch.linalg.eigh(covariance)
-        values, vectors = values.flip(0).clamp(min=0), vectors.flip(1)
+        if axes is not None:
+            axes = axes.to(centred)
+            centred_rest = centred - (centred @ axes) @ axes.T
+        else:
+            axes, centred_rest = centred.new_zeros(data.shape[1], 0), centred
+        covariance = centred_rest.T @ centred_rest / max(1, data.shape[0] - 1)
+        rest_values, rest_vectors = torch.linalg.eigh(covariance)
+        vectors = torch.cat([axes, rest_vectors.flip(1)[:, : data.shape[1] - axes.shape[1]]], dim=1)
+        # The variance along each: the rest's from the residual, so that a direction of no variance there
+        # (which may lean on the axes) stays unused.
+        n_rest = data.shape[1] - axes.shape[1]
+        values = torch.cat([((centred @ axes) ** 2).sum(0) / max(1, data.shape[0] - 1),
+                            rest_values.flip(0).clamp(min=0)[:n_rest]])
         k = min(self.latent_dim, data.shape[1])
         scale = values[:k].sqrt()
         usable = scale > 1e-6 * scale[0].clamp(min=1e-30)
