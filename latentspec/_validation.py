@@ -206,13 +206,13 @@ def optional(rule: Rule) -> Rule:
     return check
 
 
-def either(word: str, rule: Rule) -> Rule:
-    """The string ``word``, or what ``rule`` allows."""
+def either(word: str, rule: Rule, other: str = "a number") -> Rule:
+    """The string ``word``, or what ``rule`` allows (``other`` names that in the error message)."""
 
     def check(name: str, value: Any) -> None:
         if not (isinstance(value, str) and value == word):
             if isinstance(value, str):
-                raise ValueError(f"{name} must be {word!r} or a number, got {value!r}")
+                raise ValueError(f"{name} must be {word!r} or {other}, got {value!r}")
             rule(name, value)
 
     return check

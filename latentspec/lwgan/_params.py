@@ -24,6 +24,7 @@ from .._validation import (
     anything,
     boolean,
     check_int,
+    either,
     integer,
     non_negative,
     one_of,
@@ -82,12 +83,6 @@ def rank_rule(name: str, value: Any) -> None:
         check_int(name, value)
 
 
-def whiten_rule(name: str, value: Any) -> None:
-    """``"auto"``, True or False."""
-    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto")):
-        raise ValueError(f"{name} must be 'auto', True or False, got {value!r}")
-
-
 def image_shape_rule(name: str, value: Any) -> None:
     """None, or ``(h, w)`` or ``(c, h, w)`` of positive integers."""
     if value is None:
@@ -103,7 +98,7 @@ PARAMETER_RULES: dict[str, Rule] = {
     "rank": rank_rule,
     "image_shape": image_shape_rule,
     "standardize": boolean,
-    "whiten": whiten_rule,
+    "whiten": either("auto", boolean, "True or False"),
     "encoder_layers": widths,
     "generator_layers": widths,
     "critic_layers": widths,

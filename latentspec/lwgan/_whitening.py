@@ -39,9 +39,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from .._noise_level import estimate_noise_std
-from .core._batching import BLOCK_ROWS
+from .core._batching import blockwise
 
 __all__ = ["FLOOR_RATIO", "Whitening"]
 
@@ -66,7 +67,9 @@ class Whitening:
         larger of ``FLOOR_RATIO`` times the largest variance and
         ``noise_variance / FLOOR_RATIO``.
     noise_variance : float
-        The noise variance per entry read off the spectrum (part of the floor).
+        The noise variance per entry read off the spectrum (part of the floor);
+        NaN where there is no spectrum to read it off (fewer than three features
+        or rows), and then nothing is whitened.
     gain : float
         The factor applied after whitening so that the whitened rows keep a mean
         square of one per entry (as the rows the networks see without whitening):
@@ -109,14 +112,13 @@ class Whitening:
         variances = np.maximum(variances, 0.0)
         largest = float(variances[0]) if variances.size else 0.0
         try:
-            noise_variance = estimate_noise_std(centred) ** 2 if min(n_samples, n_features) >= 3 else np.inf
+            noise_variance = estimate_noise_std(centred) ** 2 if min(n_samples, n_features) >= 3 else np.nan
         except ValueError:  # fewer than two directions with variance: no bulk to read
-            noise_variance = np.inf
-        if not np.isfinite(noise_variance):
-            # No spectrum to read the noise off (one or two features or rows): nothing is known to be signal
-            # rather than noise, so nothing is whitened.
-            noise_variance = largest
-        floor = max(floor_ratio * largest, noise_variance / floor_ratio, np.finfo(np.float64).tiny)
+            noise_variance = np.nan
+        # Without a spectrum to read the noise off (one or two features or rows) nothing is known to be signal
+        # rather than noise, so nothing is whitened: the floor is then the largest variance itself.
+        noise_floor = largest if np.isnan(noise_variance) else noise_variance / floor_ratio
+        floor = max(floor_ratio * largest, noise_floor, np.finfo(np.float64).tiny)
         above = variances > floor
         total = float(above.sum() + variances[~above].sum() / floor)
         gain = float(np.sqrt(n_features * n_samples / max(1, n_samples - 1) / total)) if total > 0 else 1.0
@@ -142,17 +144,10 @@ class Whitening:
 
 
 def _rowwise(function: Callable[[np.ndarray], np.ndarray], rows: np.ndarray) -> np.ndarray:
-    """``function(rows)`` on blocks of exactly ``BLOCK_ROWS`` rows, the last one padded with zeros.
+    """``function(rows)`` in float64, on the networks' fixed-size row blocks (:func:`.core._batching.blockwise`).
 
     Matrix products of different row counts round differently, so with one block size a
-    row's result does not depend on the rows it comes with (as the networks' blocks do).
+    row's result does not depend on the rows it comes with.
     """
-    rows = np.asarray(rows, dtype=np.float64)
-    out = np.empty_like(rows)
-    for start in range(0, rows.shape[0], BLOCK_ROWS):
-        block = rows[start : start + BLOCK_ROWS]
-        n = block.shape[0]
-        if n < BLOCK_ROWS:
-            block = np.concatenate([block, np.zeros((BLOCK_ROWS - n, rows.shape[1]))])
-        out[start : start + n] = function(block)[:n]
-    return out
+    rows = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float64))
+    return blockwise(lambda block: torch.from_numpy(function(block.numpy())), rows).numpy()

@@ -109,8 +109,10 @@ def test_whiten_with_convolutional_networks_or_bad_values_is_refused_by_name():
     images = np.random.default_rng(0).random((60, 64))
     with pytest.raises(ValueError, match="whiten=True mixes the pixels"):
         LWGANEstimator(latent_dim=2, image_shape=(8, 8), whiten=True, conv_layers=(4,), n_warmup=1).fit(images)
-    with pytest.raises(ValueError, match="whiten must be 'auto', True or False"):
+    with pytest.raises(ValueError, match="whiten must be 'auto' or True or False"):
         LWGANEstimator(whiten="yes").fit(images)
+    with pytest.raises(ValueError, match="whiten must be True or False, got 1"):
+        LWGANEstimator(whiten=1).fit(images)
 
 
 def test_the_linear_path_of_whitened_rows_is_still_principal_component_analysis():
@@ -136,3 +138,19 @@ def test_an_estimator_pickled_before_whitening_existed_loads_as_unwhitened():
     old.__setstate__(state)
     assert old.get_params()["whiten"] is False
     np.testing.assert_array_equal(old.transform(_plane(0, n=100)), est.transform(_plane(0, n=100)))
+
+
+@pytest.mark.parametrize("name", ["swiss_roll", "s_curve", "hyperplane"])
+def test_the_papers_toys_are_too_narrow_to_whiten_so_their_fits_are_unchanged_bit_for_bit(name):
+    """Two to five features and no bulk of noise: the networks get the very float32 rows they got unwhitened."""
+    import torch
+
+    from latentspec.datasets import make_dataset
+
+    X = make_dataset(name, n_samples=2000, random_state=0)[0]
+    center, scale = LWGANEstimator()._centre_and_scale(X)
+    scaled = (X - center) / scale
+    white = Whitening.fit(scaled)
+    assert white.axes.shape[1] == 0
+    np.testing.assert_array_equal(torch.as_tensor(white.apply(scaled), dtype=torch.float32).numpy(),
+                                  torch.as_tensor(scaled, dtype=torch.float32).numpy())
