@@ -3,19 +3,24 @@
 The same fit (``LWGANEstimator`` defaults: four 128-unit layers per network, batches
 of 512, on 2,000 S-curve rows) with 1 thread, 2 threads, torch's default count
 (one per physical core, or ``OMP_NUM_THREADS``) and ``n_threads=None``, first with the machine to itself,
-then while a second process that this script starts (and stops) spins on one core.
+then while a second process that this script starts (and stops) spins on one core,
+and last with that process starting a quarter of the way into each fit (``late_load``:
+the policy read an idle machine when the fit started, and must notice the load while
+it runs; ``ThreadGovernor``).
 Every fit runs as many warm-up steps as take about ``--seconds`` seconds at the
 speed of a short calibration fit (at most the default 4,000), so a slow setting
 does not run for many minutes. Prints steps per second and each setting's time
 relative to the best of 1 and 2 threads in the same condition, and checks the
 library's default (``n_threads=None``, ``latentspec.lwgan.core._threads.default_n_threads``,
-which reads the load at the start of every fit) against two targets: under load at
-most 20 % slower than the best of 1 and 2 threads, and on an idle machine 2 threads when they are faster. Writes
+which reads the load at the start of every fit and every few seconds during it) against
+three targets: under load, and with the load arriving during the fit, at most 20 %
+slower than the best of 1 and 2 threads, and on an idle machine 2 threads when they are
+faster. Writes
 ``benchmarks/results/threads_under_load.json``.
 
 Run it on an otherwise idle machine (any other work changes the numbers)::
 
-    python benchmarks/threads_under_load.py               # about 5 minutes on 2 cores
+    python benchmarks/threads_under_load.py               # about 7 minutes on 2 cores
     python benchmarks/threads_under_load.py --quick       # tiny fits, checks that it works
 
 ``--quick`` writes to a temporary file unless ``--out`` is given.
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -60,7 +66,10 @@ def fit_once(X, n_threads: int | None, n_warmup: int, extra: dict) -> dict:
 
     def recording_run(self, *args, **kwargs):  # the count torch has while the networks train
         used.setdefault("threads", torch.get_num_threads())
-        return train(self, *args, **kwargs)
+        try:
+            return train(self, *args, **kwargs)
+        finally:
+            used["threads_at_end"] = torch.get_num_threads()
 
     Trainer.run = recording_run
     try:
@@ -70,8 +79,8 @@ def fit_once(X, n_threads: int | None, n_warmup: int, extra: dict) -> dict:
     finally:
         Trainer.run = train
     steps = sum(est.n_steps_.values())
-    return {"n_threads": n_threads, "threads": used["threads"], "n_warmup": n_warmup,
-            "seconds": round(seconds, 2), "steps_per_second": round(steps / seconds, 2)}
+    return {"n_threads": n_threads, "threads": used["threads"], "threads_at_end": used["threads_at_end"],
+            "n_warmup": n_warmup, "seconds": round(seconds, 2), "steps_per_second": round(steps / seconds, 2)}
 
 
 def warmup_steps(X, n_threads: int, seconds: float, extra: dict) -> int:
@@ -80,15 +89,38 @@ def warmup_steps(X, n_threads: int, seconds: float, extra: dict) -> int:
     return int(min(4000, max(200, probe["steps_per_second"] * seconds)))
 
 
-def measure(X, counts: dict[str, int | None], args: argparse.Namespace, extra: dict) -> dict[str, dict]:
-    """Every thread setting once per repeat, alternating; the fastest repeat of each."""
+def fit_with_late_load(X, n_threads: int | None, n_warmup: int, extra: dict, delay: float) -> dict:
+    """:func:`fit_once` while a competing process starts ``delay`` seconds into the fit (and ends with it)."""
+    competitor = multiprocessing.get_context("spawn").Process(target=busy_loop, daemon=True)
+    timer = threading.Timer(delay, competitor.start)
+    timer.start()
+    try:
+        return fit_once(X, n_threads, n_warmup, extra)
+    finally:
+        timer.cancel()
+        timer.join()
+        if competitor.is_alive():
+            competitor.terminate()
+            competitor.join()
+
+
+def measure(
+    X, counts: dict[str, int | None], args: argparse.Namespace, extra: dict, late_load: bool = False
+) -> dict[str, dict]:
+    """Every thread setting once per repeat, alternating; the fastest repeat of each.
+
+    ``late_load``: a competing process starts a quarter of the way into every fit (``args.seconds / 4``).
+    """
     n_warmup = args.n_warmup or warmup_steps(X, 1, args.seconds, extra)
     best: dict[str, dict] = {}
     for _ in range(args.repeats):
         for label, n_threads in counts.items():
-            run = fit_once(X, n_threads, n_warmup, extra)
-            print(f"    {label:>8}: {run['threads']} thread(s), {run['seconds']:7.1f} s, "
-                  f"{run['steps_per_second']:7.1f} steps/s", flush=True)
+            if late_load:
+                run = fit_with_late_load(X, n_threads, n_warmup, extra, delay=args.seconds / 4)
+            else:
+                run = fit_once(X, n_threads, n_warmup, extra)
+            print(f"    {label:>8}: {run['threads']} thread(s), {run['threads_at_end']} at the end, "
+                  f"{run['seconds']:7.1f} s, {run['steps_per_second']:7.1f} steps/s", flush=True)
             if label not in best or run["seconds"] < best[label]["seconds"]:
                 best[label] = run
     reference = min(best[label]["seconds"] for label in ("1", "2") if label in best)
@@ -129,12 +161,14 @@ def main() -> None:
     finally:
         competitor.terminate()
         competitor.join()
+    print("a CPU-bound process starting a quarter of the way into each fit:")
+    conditions["late_load"] = measure(X, counts, args, extra, late_load=True)
 
     print("\n condition           " + "".join(f"{label:>12}" for label in counts) + "   (time / best of 1 and 2)")
     for name, runs in conditions.items():
         print(f" {name:<19}" + "".join(f"{runs[label]['ratio_to_best_of_1_and_2']:>12.3f}" for label in counts))
 
-    idle, busy = conditions["idle"], conditions["one_busy_process"]
+    idle, busy, late = conditions["idle"], conditions["one_busy_process"], conditions["late_load"]
     two_faster_idle = idle["2"]["seconds"] < idle["1"]["seconds"]
     checks = {
         "under_load_threads_of_default": busy["None"]["threads"],
@@ -143,6 +177,9 @@ def main() -> None:
         "idle_threads_of_default": idle["None"]["threads"],
         "idle_two_threads_faster": two_faster_idle,
         "idle_default_uses_two_when_faster": (idle["None"]["threads"] >= 2) if two_faster_idle else True,
+        "late_load_threads_of_default_at_end": late["None"]["threads_at_end"],
+        "late_load_ratio_of_default": late["None"]["ratio_to_best_of_1_and_2"],
+        "late_load_within_20_percent": late["None"]["ratio_to_best_of_1_and_2"] <= LOAD_LIMIT,
     }
     print(f"\nn_threads=None: under load {checks['under_load_threads_of_default']} thread(s), "
           f"{checks['under_load_ratio_of_default']:.3f} of the best of 1 and 2 "
@@ -150,6 +187,9 @@ def main() -> None:
           f"{checks['idle_threads_of_default']} thread(s), with 2 threads "
           f"{'faster' if two_faster_idle else 'not faster'} than 1"
           + ("" if checks["idle_default_uses_two_when_faster"] else " (the default missed that)"))
+    print(f"load arriving during the fit: n_threads=None started with {late['None']['threads']} and ended with "
+          f"{checks['late_load_threads_of_default_at_end']} thread(s), {checks['late_load_ratio_of_default']:.3f} of "
+          f"the best of 1 and 2 ({'within' if checks['late_load_within_20_percent'] else 'beyond'} 20 %)")
 
     write_results(out, {
         "n_samples": args.n_samples,
@@ -160,7 +200,8 @@ def main() -> None:
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "machine": machine(),
         "policy": {"MLP_CPU_THREADS_without_a_load_reading": MLP_CPU_THREADS,
-                   "rule": "torch's count capped at the CPUs other processes leave idle"},
+                   "rule": "torch's count capped at the CPUs other processes leave idle, read when fit starts "
+                           "and every LOAD_RECHECK_SECONDS while it runs"},
         "conditions": conditions,
         "checks": checks,
     })

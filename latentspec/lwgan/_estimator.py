@@ -52,7 +52,7 @@ from .core._networks import initialise
 from .core._prior import LatentPrior
 from .core._scoring import reconstruction_per_rank, score_ranks
 from .core._serialization import state_from_bytes, state_to_bytes, tensors_to_bytes
-from .core._threads import default_n_threads, torch_threads
+from .core._threads import ThreadGovernor, default_n_threads, torch_threads
 from .core._training import Trainer, TrainingConfig
 
 __all__ = ["LWGANEstimator"]
@@ -262,9 +262,10 @@ class LWGANEstimator(
         (``fit``, ``transform``, ``inverse_transform``, ``sample``, ``score``);
         torch's own setting is put back after every call. ``None`` is the
         library's policy: on a CPU torch's own count, but no more threads than
-        CPUs that other processes leave idle at the start of ``fit``
-        (``docs/lwgan.md``). Thread counts change the last digits of some sums:
-        pass ``n_threads`` for fits identical bit for bit whatever the load.
+        CPUs that other processes leave idle, read when ``fit`` starts and
+        again every few seconds while it runs (``docs/lwgan.md``). Thread
+        counts change the last digits of some sums: pass ``n_threads`` for
+        fits identical bit for bit whatever the load.
     precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the training passes. ``"bfloat16"`` trains with mixed
         precision (``torch.autocast``: matrix products in bfloat16, weights,
@@ -353,7 +354,9 @@ class LWGANEstimator(
     device_ : torch.device
         Where the networks live.
     n_threads_ : int
-        The torch CPU threads ``fit`` used (``n_threads``, or the library's choice).
+        The torch CPU threads ``fit`` started with (``n_threads``, or the
+        library's choice; with ``n_threads=None`` the count follows the load
+        during the fit).
 
     Examples
     --------
@@ -487,9 +490,12 @@ class LWGANEstimator(
         try:
             self._check_parameters()
             device = resolve_device(self.device)
+            ceiling = torch.get_num_threads()
             with torch_threads(self._fit_thread_count(device)):
                 self.n_threads_ = torch.get_num_threads()
-                return self._fit(X, y, device)
+                # n_threads=None on a CPU: the count follows the load while the fit runs, too.
+                governor = ThreadGovernor.for_fit(ceiling) if self.n_threads is None and device.type == "cpu" else None
+                return self._fit(X, y, device, governor)
         except TrainingInterrupted:
             raise  # the estimator keeps the state the warning describes
         except BaseException:
@@ -499,7 +505,7 @@ class LWGANEstimator(
             self.__dict__.update(before)
             raise
 
-    def _fit(self, X, y, device: torch.device) -> LWGANEstimator:
+    def _fit(self, X, y, device: torch.device, governor: ThreadGovernor | None = None) -> LWGANEstimator:
         resume = bool(self.warm_start) and hasattr(self, "_training_state")
         X = validate_numeric(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=not resume)
         # The nearest-neighbour first estimate: the default range of ranks, and evidence to check the estimate by.
@@ -553,9 +559,11 @@ class LWGANEstimator(
             labels = torch.as_tensor(labels, dtype=torch.long, device=self.device_)
 
         heldout = None if X_heldout is None else self._to_tensor(X_heldout)
-        stopped = self._train(data, rng, labels, resume, heldout)
+        check_threads = None if governor is None else governor.check
+        stopped = self._train(data, rng, labels, resume, heldout, check_threads)
         try:
-            self._choose_rank(data, rng, heldout, X if X_heldout is None else np.concatenate([X, X_heldout]), seed)
+            self._choose_rank(data, rng, heldout, X if X_heldout is None else np.concatenate([X, X_heldout]), seed,
+                              check_threads)
         except KeyboardInterrupt:
             warn_interrupted(None, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted from None
@@ -683,19 +691,20 @@ class LWGANEstimator(
         return getattr(self, "label_mode", _NETWORK_PARAM_DEFAULTS["label_mode"])
 
     def _choose_rank(
-        self, data: torch.Tensor, rng: torch.Generator, heldout: torch.Tensor | None, X: np.ndarray, seed: int
+        self, data: torch.Tensor, rng: torch.Generator, heldout: torch.Tensor | None, X: np.ndarray, seed: int,
+        check_threads: Callable[[], None] | None = None,
     ) -> None:
         """Score the ranks (on ``heldout`` rows when there are any), refit on resampled rows of ``X`` (all rows,
         as given) with ``n_refits``, and set ``rank_``, ``intrinsic_dim_``, ``intrinsic_dim_interval_``,
         ``refit_estimates_``, ``rank_scores_`` and ``diagnostics_``."""
         scored = data if heldout is None else heldout
         if self.rank == "auto":
-            scores, terms = self._score_ranks(scored, np.arange(1, self.latent_dim_ + 1), rng)
+            scores, terms = self._score_ranks(scored, np.arange(1, self.latent_dim_ + 1), rng, check_threads)
             intrinsic_dim, summary = choose_rank(scores, self.rank_rule)
             rank = intrinsic_dim
         else:
             rank, intrinsic_dim = int(self.rank), None
-            scores, terms = self._score_ranks(scored, np.array([rank]), rng)
+            scores, terms = self._score_ranks(scored, np.array([rank]), rng, check_threads)
             _, summary = choose_rank(scores, self.rank_rule)
             summary["rank"] = np.array([rank])
         self.rank_, self.intrinsic_dim_ = rank, intrinsic_dim
@@ -807,7 +816,7 @@ class LWGANEstimator(
     # ------------------------------------------------------------------- training
     def _train(
         self, data: torch.Tensor, rng: torch.Generator, labels: torch.Tensor | None, resume: bool,
-        heldout: torch.Tensor | None = None,
+        heldout: torch.Tensor | None = None, check_threads: Callable[[], None] | None = None,
     ) -> tuple[str, int] | None:
         """Run (or continue) the training phases; keep the state for a warm start.
 
@@ -834,7 +843,8 @@ class LWGANEstimator(
                      "refit_estimates_"):
             self.__dict__.pop(name, None)
         stopped = run_with_progress(
-            trainer, self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit, self.verbose
+            trainer, self.n_warmup, self.n_iter, self.n_critic, self.n_generator, self.n_critic_refit, self.verbose,
+            check_threads,
         )
         if not all(torch.isfinite(p).all() for p in self.module_.parameters()):
             raise TrainingDiverged(
@@ -873,16 +883,19 @@ class LWGANEstimator(
 
     # --------------------------------------------------------------- rank scores
     def _score_ranks(
-        self, data: torch.Tensor, ranks: np.ndarray, rng: torch.Generator
+        self, data: torch.Tensor, ranks: np.ndarray, rng: torch.Generator,
+        check_threads: Callable[[], None] | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """:func:`~latentspec.lwgan.core._scoring.score_ranks` with this estimator's networks, prior and settings.
 
-        Several ranks race (:func:`~latentspec.lwgan._rank_selection.contenders`).
+        Several ranks race (:func:`~latentspec.lwgan._rank_selection.contenders`); ``check_threads`` is called
+        between evaluations.
         """
         return score_ranks(
             self.module_, data, ranks, prior=self._prior(), n_repeats=self.n_score_repeats,
             batch=min(self.batch_size * 2, data.shape[0]), lambda_mmd=self.lambda_mmd, rng=rng,
             contenders=contenders if len(ranks) > 1 else None, min_repeats=RACING_MIN_REPEATS,
+            between_repeats=check_threads,
         )
 
     @property

@@ -9,6 +9,7 @@ kept and how to continue (``warm_start=True``).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 from tqdm.auto import tqdm
 
@@ -19,9 +20,13 @@ __all__ = ["run_with_progress", "warn_interrupted"]
 
 
 def run_with_progress(
-    trainer: Trainer, n_warmup: int, n_iter: int, n_critic: int, n_generator: int, n_critic_refit: int, verbose: int
+    trainer: Trainer, n_warmup: int, n_iter: int, n_critic: int, n_generator: int, n_critic_refit: int, verbose: int,
+    check_threads: Callable[[], None] | None = None,
 ) -> tuple[str, int] | None:
     """:meth:`Trainer.run` with a progress bar (shown when ``verbose``); rewinds on Ctrl-C.
+
+    ``check_threads`` (the fit's :class:`~latentspec.lwgan.core._threads.ThreadGovernor`) is called at every
+    log point of the training, a hundred times per phase.
 
     Returns None, or after a KeyboardInterrupt the phase and step of the last
     checkpoint, to which the networks have been rewound; an interruption before any
@@ -34,6 +39,8 @@ def run_with_progress(
 
     def on_log(phase: str, step: int, phase_total: int, terms: dict[str, float]) -> None:
         progress.update(min(total, sum(trainer.steps.values())) - progress.n)
+        if check_threads is not None:
+            check_threads()
         if verbose:
             progress.set_description(f"LWGAN {phase}")
             progress.set_postfix({t: f"{v:.3g}" for t, v in terms.items() if v == v})

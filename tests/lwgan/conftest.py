@@ -17,7 +17,8 @@ def two_threads():
 
 @pytest.fixture
 def idle(monkeypatch):
-    """Set what the load probe reports: ``idle(1.0)``; records how often it is read."""
+    """Set what the load probe and a fit's ThreadGovernor report: ``idle(1.0)``; records how often the probe is
+    read."""
     readings = {"value": None, "calls": 0}
 
     def fake_idle_cpus(seconds=threads_module.LOAD_PROBE_SECONDS):
@@ -26,6 +27,8 @@ def idle(monkeypatch):
 
     monkeypatch.setattr(threads_module, "idle_cpus", fake_idle_cpus)
     monkeypatch.setattr(threads_module, "_last_reading", None)
+    # what a fit's ThreadGovernor measures while it runs: the same value (None: nothing to go by)
+    monkeypatch.setattr(threads_module, "_idle_between", lambda *args: readings["value"])
 
     def set_idle(value):
         readings["value"] = value

@@ -25,6 +25,7 @@ import latentspec
 import latentspec.lwgan._estimator
 import latentspec.lwgan._estimator as estimator_module
 import latentspec.lwgan.core._model
+import latentspec.lwgan.core._threads as threads_module
 import latentspec.lwgan.core._training as training_module
 from latentspec import LWGANEstimator, RankRangeWarning, TrainingDiverged, load, save
 from latentspec._validation import check_seed
@@ -1330,3 +1331,32 @@ def test_early_stopping_watches_the_ranks_up_to_the_first_estimate(monkeypatch):
     LWGANEstimator(latent_dim=5, validation_fraction=0.2, early_stopping=True, random_state=0, **params).fit(_plane(0))
     assert watched[0] == [1, 2, 3]  # the first checks: ranks up to ceil(2.3)
     assert watched[-1] == [1, 2, 3, 4, 5]  # then the training error of every rank scored, for diagnostics_
+
+
+def test_default_threads_follow_a_load_that_arrives_during_the_fit(
+    s_curve, tiny_params, two_threads, threads_seen, idle, monkeypatch
+):
+    """n_threads=None: the fit starts with 2 threads on an idle machine, drops to 1 when the load arrives, and
+    torch's own 2 come back afterwards; with n_threads set the load is not watched."""
+    monkeypatch.setattr(threads_module, "LOAD_RECHECK_SECONDS", 0.0)
+    readings = idle(2.0)
+    counts_during_training = []
+
+    def on_step():  # the load arrives after the first training log point
+        counts_during_training.append(torch.get_num_threads())
+        readings["value"] = 1.0
+
+    check = threads_module.ThreadGovernor.check
+
+    def recording_check(self):
+        on_step()
+        check(self)
+
+    monkeypatch.setattr(threads_module.ThreadGovernor, "check", recording_check)
+    est = LWGANEstimator(latent_dim=3, device="cpu", **tiny_params).fit(s_curve)
+    assert est.n_threads_ == 2 and threads_seen["train"] == [2]
+    assert counts_during_training[0] == 2 and counts_during_training[-1] == 1
+    assert torch.get_num_threads() == two_threads
+    counts_during_training.clear()
+    LWGANEstimator(latent_dim=3, device="cpu", n_threads=2, **tiny_params).fit(s_curve)
+    assert counts_during_training == []

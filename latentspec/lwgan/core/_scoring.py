@@ -56,6 +56,7 @@ def score_ranks(
     rng: torch.Generator,
     contenders: Callable[[np.ndarray], np.ndarray] | None = None,
     min_repeats: int = 10,
+    between_repeats: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Score ``ranks`` on ``n_repeats`` batches of ``data``; lower is better.
 
@@ -86,6 +87,9 @@ def score_ranks(
         the end gets the scores it would get without racing.
     min_repeats : int, default=10
         Repeats of every rank before ``contenders`` is first asked.
+    between_repeats : callable or None, default=None
+        Called with no argument after every repeat (``fit`` adapts its thread
+        count to the load there); it must not touch the networks or ``rng``.
 
     Returns
     -------
@@ -112,6 +116,8 @@ def score_ranks(
         if contenders is not None and repeat + 1 >= min_repeats and repeat + 1 < n_repeats:
             scores = (values[: repeat + 1] * weights[None, :, None]).sum(axis=1)
             active &= np.asarray(contenders(scores), dtype=bool)
+        if between_repeats is not None:
+            between_repeats()
     module.train()
     scores = (values * weights[None, :, None]).sum(axis=1)
     return scores, {t: np.nanmean(values[:, i], axis=0) for i, t in enumerate(SCORE_TERMS)}

@@ -48,3 +48,24 @@ def test_racing_scores_the_kept_ranks_as_without_racing_and_stops_the_others():
     np.testing.assert_allclose(raced[:12, 3], full[:12, 3], rtol=1e-5, atol=1e-6)
     for term in raced_terms:  # rank 4's mean term over its 12 repeats
         np.testing.assert_allclose(raced_terms[term][:3], full_terms[term][:3], rtol=1e-4, atol=1e-6)
+
+
+def test_scoring_calls_back_between_repeats():
+    """``between_repeats`` (a fit's thread governor) is called once after every evaluation, racing or not."""
+    import numpy as np
+
+    from latentspec import LWGANEstimator
+    from latentspec.datasets import make_s_curve_3d
+    from latentspec.lwgan._rank_selection import contenders
+    from latentspec.lwgan.core._device import make_generator
+    from latentspec.lwgan.core._scoring import score_ranks
+
+    X = make_s_curve_3d(n_samples=200, random_state=0)
+    fitted = LWGANEstimator(latent_dim=3, n_warmup=20, n_critic_refit=2, n_score_repeats=2, random_state=0,
+                            encoder_layers=(16,), generator_layers=(16,), critic_layers=(16,), n_threads=1).fit(X)
+    for racing in (None, contenders):
+        calls = []
+        score_ranks(fitted.module_, fitted._to_tensor(X), np.arange(1, 4), prior=fitted._prior(), n_repeats=12,
+                    batch=64, lambda_mmd=1.0, rng=make_generator(3, fitted.device_), contenders=racing,
+                    min_repeats=5, between_repeats=lambda calls=calls: calls.append(1))
+        assert len(calls) == 12

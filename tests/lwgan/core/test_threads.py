@@ -6,7 +6,13 @@ import pytest
 import torch
 
 import latentspec.lwgan.core._threads as threads_module
-from latentspec.lwgan.core._threads import MLP_CPU_THREADS, default_n_threads, idle_cpus, torch_threads
+from latentspec.lwgan.core._threads import (
+    MLP_CPU_THREADS,
+    ThreadGovernor,
+    default_n_threads,
+    idle_cpus,
+    torch_threads,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,4 +96,83 @@ def test_context_manager_restores_the_setting_even_on_error(two_threads):
         raise RuntimeError("boom")
     assert torch.get_num_threads() == two_threads
     with torch_threads(None):
+        assert torch.get_num_threads() == two_threads
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """A 2-CPU machine whose clock, this process's CPU time and the busy ticks a test moves by hand."""
+    hz = 100
+    state = {"wall": 0.0, "own": 0.0, "busy": 0, "reads": 0}
+    monkeypatch.setattr(threads_module, "_usable_cpus", lambda: ({0, 1}, hz))
+
+    def ticks(cpus):
+        state["reads"] += 1
+        return state["busy"], 10**9
+
+    monkeypatch.setattr(threads_module, "_cpu_ticks", ticks)
+    monkeypatch.setattr(threads_module.time, "monotonic", lambda: state["wall"])
+    monkeypatch.setattr(threads_module.time, "process_time", lambda: state["own"])
+
+    def run(seconds, own_cpus, other_cpus):
+        """``seconds`` pass with this process on ``own_cpus`` CPUs and other processes on ``other_cpus``."""
+        state["wall"] += seconds
+        state["own"] += own_cpus * seconds
+        state["busy"] += round((own_cpus + other_cpus) * seconds * hz)
+
+    state["run"] = run
+    return state
+
+
+def test_governor_follows_the_load_while_a_fit_runs(two_threads, machine):
+    """Another process arrives: one thread; it leaves: the ceiling again; no reading more often than ``every``."""
+    governor = ThreadGovernor.for_fit(ceiling=2, every=2.0)
+    assert governor.counts == [2]
+    machine["run"](1.0, own_cpus=2, other_cpus=0)
+    reads = machine["reads"]
+    governor.check()  # only 1 s since the last reading: nothing read, nothing changed
+    assert machine["reads"] == reads and torch.get_num_threads() == 2
+    machine["run"](1.5, own_cpus=4 / 3, other_cpus=2 / 3)  # a CPU-bound process arrives: 3 threads on 2 cores
+    governor.check()  # over the 2.5 s since the last reading, 0.4 CPUs busy elsewhere: 1.6 idle, still 2
+    assert torch.get_num_threads() == 2 and governor.counts == [2]
+    machine["run"](2.0, own_cpus=4 / 3, other_cpus=2 / 3)
+    governor.check()  # a whole window loaded: 1.33 idle
+    assert torch.get_num_threads() == 1 and governor.counts == [2, 1]
+    machine["run"](2.5, own_cpus=1, other_cpus=1)
+    governor.check()
+    assert torch.get_num_threads() == 1 and governor.counts == [2, 1]  # still loaded: stays
+    machine["run"](2.5, own_cpus=1, other_cpus=0.05)  # it has ended
+    governor.check()
+    assert torch.get_num_threads() == 2 and governor.counts == [2, 1, 2]
+
+
+def test_governor_never_goes_above_its_ceiling(two_threads, machine, monkeypatch):
+    monkeypatch.setattr(threads_module, "_usable_cpus", lambda: (set(range(8)), 100))
+    with torch_threads(1):
+        governor = ThreadGovernor.for_fit(ceiling=2, every=1.0)
+        machine["run"](3.0, own_cpus=1, other_cpus=0)  # seven idle CPUs
+        governor.check()
+        assert torch.get_num_threads() == 2
+
+
+def test_no_governor_without_a_load_reading_or_a_second_thread(machine, monkeypatch):
+    assert ThreadGovernor.for_fit(ceiling=1) is None
+    monkeypatch.setattr(threads_module, "_usable_cpus", lambda: None)
+    assert ThreadGovernor.for_fit(ceiling=2) is None
+    monkeypatch.setattr(threads_module, "_usable_cpus", lambda: ({0, 1}, 100))
+    monkeypatch.setattr(threads_module, "_cpu_ticks", lambda cpus: None)
+    assert ThreadGovernor.for_fit(ceiling=2) is None
+
+
+def test_idle_between_two_readings():
+    start, end = (10.0, 5.0, (1000, 0)), (12.0, 6.0, (1300, 0))  # 3 CPU-seconds busy in 2 s, 1 of them ours
+    assert threads_module._idle_between(start, end, 2, 100) == pytest.approx(1.0)
+    assert threads_module._idle_between(start, start, 2, 100) is None
+
+
+def test_context_manager_undoes_what_the_block_set(two_threads):
+    """A fit's governor changes the count inside the block; the caller's count comes back all the same."""
+    for n_threads in (None, 2, 1):
+        with torch_threads(n_threads):
+            torch.set_num_threads(1 if torch.get_num_threads() == 2 else 2)
         assert torch.get_num_threads() == two_threads
