@@ -272,3 +272,23 @@ def test_racing_check_quick_run_compares_both_scorings(load_script, tmp_path, ca
     assert row["same"] == (row["full_authors"] == row["racing_authors"] and row["full_one_se"] == row["racing_one_se"])
     assert 1 <= row["racing_kept"] <= row["full_kept"] == row["ranks"]
     assert (tmp_path / "racing.json").exists() and "same:" in capsys.readouterr().out
+
+
+def test_fit_time_limit_quick_run_splits_training_from_scoring(load_script, tmp_path):
+    from latentspec.lwgan import _estimator
+
+    fit_time_limit = load_script("fit_time_limit")
+    originals = (_estimator.LWGANEstimator._train, _estimator.LWGANEstimator._score_ranks)
+    out = tmp_path / "fit_time_limit.json"
+    record = fit_time_limit.main(["--quick", "--out", str(out)])
+    assert (_estimator.LWGANEstimator._train, _estimator.LWGANEstimator._score_ranks) == originals  # put back
+    assert json.loads(out.read_text())["results"] == json.loads(json.dumps(record["results"]))
+    rows = record["results"]
+    assert list(rows) == ["gaussian100", "cube70", "sphere10"]
+    assert [rows[name]["n_features"] for name in rows] == [100, 71, 11]
+    assert rows["sphere10"]["ranks_searched"] == 11  # TwoNN about 9 on 300 rows: 2 * 9 + 2 is above 11
+    assert rows["gaussian100"]["ranks_searched"] > rows["sphere10"]["ranks_searched"]
+    for row in rows.values():
+        assert 0 < row["training_s"] and 0 <= row["scoring_s"]
+        assert row["training_s"] + row["scoring_s"] <= row["total_s"] + 0.02
+        assert row["within_target"] == (row["total_s"] <= fit_time_limit.TARGET_SECONDS)
