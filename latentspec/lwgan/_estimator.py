@@ -563,7 +563,7 @@ class LWGANEstimator(
         stopped = self._train(data, rng, labels, resume, heldout, check_threads)
         try:
             self._choose_rank(data, rng, heldout, X if X_heldout is None else np.concatenate([X, X_heldout]), seed,
-                              check_threads)
+                              governor)
         except KeyboardInterrupt:
             warn_interrupted(None, self.n_steps_, stacklevel=3)
             raise TrainingInterrupted from None
@@ -692,12 +692,13 @@ class LWGANEstimator(
 
     def _choose_rank(
         self, data: torch.Tensor, rng: torch.Generator, heldout: torch.Tensor | None, X: np.ndarray, seed: int,
-        check_threads: Callable[[], None] | None = None,
+        governor: ThreadGovernor | None = None,
     ) -> None:
         """Score the ranks (on ``heldout`` rows when there are any), refit on resampled rows of ``X`` (all rows,
         as given) with ``n_refits``, and set ``rank_``, ``intrinsic_dim_``, ``intrinsic_dim_interval_``,
         ``refit_estimates_``, ``rank_scores_`` and ``diagnostics_``."""
         scored = data if heldout is None else heldout
+        check_threads = None if governor is None else governor.check
         if self.rank == "auto":
             scores, terms = self._score_ranks(scored, np.arange(1, self.latent_dim_ + 1), rng, check_threads)
             intrinsic_dim, summary = choose_rank(scores, self.rank_rule)
@@ -714,7 +715,10 @@ class LWGANEstimator(
         if intrinsic_dim is not None and self.n_refits:
             template = clone(self).set_params(latent_dim=self.latent_dim_, n_refits=0, n_jobs=None, verbose=0,
                                               warm_start=False)
-            self.refit_estimates_ = refit_estimates(template, X, self.n_refits, seed, self.n_jobs)
+            # Refits in this process start from the fit's own ceiling, not from a count the load lowered for a
+            # while: each reads the load afresh.
+            with torch_threads(None if governor is None else governor.ceiling):
+                self.refit_estimates_ = refit_estimates(template, X, self.n_refits, seed, self.n_jobs)
             self.intrinsic_dim_interval_ = refit_interval(intrinsic_dim, self.intrinsic_dim_interval_,
                                                           self.refit_estimates_)
         train_reconstruction = terms["reconstruction"]

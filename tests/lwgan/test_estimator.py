@@ -1360,3 +1360,24 @@ def test_default_threads_follow_a_load_that_arrives_during_the_fit(
     counts_during_training.clear()
     LWGANEstimator(latent_dim=3, device="cpu", n_threads=2, **tiny_params).fit(s_curve)
     assert counts_during_training == []
+
+
+def test_refits_start_from_the_fits_ceiling_not_from_a_count_the_load_lowered(
+    s_curve, tiny_params, two_threads, idle, monkeypatch
+):
+    """The load lowered the fit's threads to 1 before its refits: each refit still gets torch's 2 as its ceiling
+    (and reads the load itself), rather than being held at 1 for good."""
+    monkeypatch.setattr(threads_module, "LOAD_RECHECK_SECONDS", 0.0)
+    readings = idle(2.0)
+    ceilings = []
+    for_fit = threads_module.ThreadGovernor.for_fit.__func__
+
+    def recording_for_fit(cls, ceiling, every=None):
+        ceilings.append(ceiling)
+        readings["value"] = 1.0  # the load arrives once the fit has started
+        return for_fit(cls, ceiling, every)
+
+    monkeypatch.setattr(threads_module.ThreadGovernor, "for_fit", classmethod(recording_for_fit))
+    LWGANEstimator(latent_dim=3, device="cpu", **{**tiny_params, "n_refits": 1}).fit(s_curve)
+    assert ceilings == [2, 2]
+    assert torch.get_num_threads() == two_threads
