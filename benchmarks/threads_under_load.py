@@ -20,10 +20,12 @@ faster. Writes
 
 Run it on an otherwise idle machine (any other work changes the numbers)::
 
-    python benchmarks/threads_under_load.py               # about 7 minutes on 2 cores
+    python benchmarks/threads_under_load.py               # 5 to 25 minutes on 2 cores (*)
     python benchmarks/threads_under_load.py --quick       # tiny fits, checks that it works
 
-``--quick`` writes to a temporary file unless ``--out`` is given.
+(*) Most of it is the two-thread fits beside a busy process, which run 3 to 20 times
+slower than alone depending on the machine; ``--seconds 8`` makes every fit a quarter
+as long. ``--quick`` writes to a temporary file unless ``--out`` is given.
 """
 
 from __future__ import annotations
