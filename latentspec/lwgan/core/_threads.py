@@ -96,6 +96,11 @@ def _idle_between(
     return max(0.0, n_cpus - busy_cpus)
 
 
+def _threads_for(idle: float, ceiling: int) -> int:
+    """The thread count the idle CPUs allow: ``idle`` rounded to whole CPUs, between 1 and ``ceiling``."""
+    return max(1, min(ceiling, int(idle + 0.5)))
+
+
 def _usable_cpus() -> tuple[set[int], int] | None:
     """The CPUs this process may run on and the clock ticks per second; None where they cannot be read."""
     try:
@@ -190,9 +195,10 @@ class ThreadGovernor:
     def for_fit(cls, ceiling: int, every: float | None = None) -> ThreadGovernor | None:
         """A governor, or None where the load cannot be read or there is only one thread to give."""
         usable = _usable_cpus()
-        if ceiling <= 1 or usable is None or _load_sample(usable[0]) is None:
+        if ceiling <= 1 or usable is None:
             return None
-        return cls(ceiling, usable[0], usable[1], every)
+        governor = cls(ceiling, usable[0], usable[1], every)
+        return None if governor._last is None else governor
 
     def check(self) -> None:
         """Measure the load if ``every`` seconds have passed since the last time, and adapt the thread count."""
@@ -206,7 +212,7 @@ class ThreadGovernor:
         self._last = now
         if idle is None:
             return
-        wanted = max(1, min(self.ceiling, int(idle + 0.5)))
+        wanted = _threads_for(idle, self.ceiling)
         if wanted != torch.get_num_threads():
             torch.set_num_threads(wanted)
             self.counts.append(wanted)
@@ -261,7 +267,7 @@ def default_n_threads(convolutional: bool, device: torch.device | None, fresh: b
     idle = _idle_cpus_now(fresh)
     if idle is None:
         return None if convolutional else MLP_CPU_THREADS
-    return max(1, min(torch.get_num_threads(), int(idle + 0.5)))
+    return _threads_for(idle, torch.get_num_threads())
 
 
 @contextmanager
